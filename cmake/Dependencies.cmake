@@ -1,0 +1,17 @@
+# Every third-party library comes from Debian 12 packages (scripts/install-deps.sh).
+# Nothing is downloaded at configure or build time.
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS url)
+find_package(OpenSSL 3 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(CLI11 2 REQUIRED CONFIG)
+find_package(spdlog 1.10 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(gumbo REQUIRED IMPORTED_TARGET gumbo)
+pkg_check_modules(brotlidec REQUIRED IMPORTED_TARGET libbrotlidec)
+pkg_check_modules(brotlienc REQUIRED IMPORTED_TARGET libbrotlienc)
+if(PRICESCRAPE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,52 @@
+// Runs a batch: reads jobs lazily, fetches and extracts concurrently, writes in order.
+#pragma once
+
+#include <pricescrape/error.hpp>
+#include <pricescrape/http/client.hpp>
+#include <pricescrape/output/record.hpp>
+#include <pricescrape/output/writer.hpp>
+#include <pricescrape/url_source.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+
+namespace pricescrape {
+
+struct engine_options {
+  std::size_t concurrency = 10;     // requests in flight at most
+  std::size_t per_host = 0;         // in flight per host at most; 0 = concurrency
+  std::size_t extract_threads = 0;  // CPU pool for extraction; 0 = hardware threads
+  std::size_t reorder_window = 0;   // jobs started ahead of the oldest unfinished one;
+                                    // 0 = max(4 * concurrency, 256)
+  bool handle_signals = true;       // SIGINT/SIGTERM stop the batch (off in tests)
+  http::client_options http;
+};
+
+struct batch_summary {
+  std::size_t records = 0;
+  std::size_t ok = 0;
+  std::array<std::size_t, all_error_kinds.size()> by_kind{};  // indexed by error_kind
+  std::chrono::milliseconds elapsed{0};
+  bool interrupted = false;
+  http::client_stats http;
+
+  std::size_t failed() const noexcept { return records - ok; }
+};
+
+// Called on the io thread after each record is written (progress display).
+struct progress_event {
+  std::size_t done = 0;
+  std::size_t ok = 0;
+  std::size_t in_flight = 0;
+};
+using progress_fn = std::function<void(const progress_event&)>;
+
+// Runs the whole batch on the calling thread (the io thread) and returns when every
+// job that was read has its record written, or after an interrupt. The writer is
+// finished (JSON array closed) before it returns.
+batch_summary run_batch(url_source& input, output::writer& out, const engine_options& options,
+                        const progress_fn& on_progress = {});
+
+}  // namespace pricescrape

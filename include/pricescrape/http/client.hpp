@@ -1,0 +1,82 @@
+// One logical GET, start to finish: pooled connections, TLS, redirects, decoding, retries.
+#pragma once
+
+#include <pricescrape/error.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pricescrape::http {
+
+using std::chrono::milliseconds;
+
+struct client_options {
+  milliseconds timeout{30'000};          // one attempt, connect to last body byte
+  milliseconds connect_timeout{10'000};  // DNS + TCP connect + TLS handshake
+  int retries = 2;                       // extra attempts on retryable failures
+  int max_redirects = 10;
+  std::size_t max_body = 16u << 20;      // decoded body bytes
+  std::size_t max_header = 64u << 10;    // response header bytes
+  std::string user_agent;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+  std::string cacert;                    // PEM bundle trusted besides the system store
+  bool insecure = false;                 // skip certificate verification
+  std::size_t max_idle_per_origin = 10;  // idle keep-alive connections kept per origin
+  milliseconds idle_timeout{30'000};     // idle connections older than this are dropped
+  milliseconds backoff_base{500};        // full-jitter backoff: U(0, base * 2^n), capped
+  milliseconds backoff_cap{30'000};
+  milliseconds retry_after_cap{120'000};  // a longer Retry-After is not waited for
+};
+
+// The outcome of fetch(): a failed GET still carries what is known (cpr's lesson).
+struct fetch_result {
+  int attempts = 0;
+  std::optional<int> status;  // last HTTP status seen, if any
+  std::string final_url;      // where redirects ended (or the request URL)
+  std::string content_type;   // the Content-Type header of the final response
+  std::string body;           // decoded (gzip/deflate/br undone), at most max_body bytes
+  std::optional<scrape_error> error;
+
+  bool ok() const noexcept { return !error.has_value(); }
+};
+
+struct client_stats {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t connections_reused = 0;
+  std::uint64_t tls_handshakes = 0;
+  std::uint64_t requests_sent = 0;
+};
+
+class client {
+ public:
+  // Runs on `io` (one thread). Throws std::runtime_error on fatal TLS setup, e.g. an
+  // unreadable --cacert file.
+  client(boost::asio::any_io_executor io, client_options options);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // Never throws for a per-URL failure: the result carries it. Call on the io thread.
+  boost::asio::awaitable<fetch_result> fetch(std::string url);
+
+  // Closes every connection and wakes every wait (backoff, DNS); fetches in progress
+  // and later ones end with a `cancelled` error. Call on the io thread.
+  void cancel_all();
+
+  client_stats stats() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace pricescrape::http

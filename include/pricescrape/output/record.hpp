@@ -1,0 +1,50 @@
+// The output record: one per input line (or per file for `extract`), in input order.
+#pragma once
+
+#include <pricescrape/error.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pricescrape::output {
+
+enum class format { json, jsonl, csv };
+
+std::optional<format> parse_format(std::string_view name) noexcept;
+std::string_view to_string(format f) noexcept;
+
+// Which fields a record has: `fetch` for scraped URLs, `file` for `pricescrape extract`.
+enum class schema { fetch, file };
+
+struct record {
+  // fetch schema
+  std::size_t index = 0;
+  std::string url;
+  std::optional<std::string> final_url;
+  std::optional<int> status;
+  int attempts = 0;
+  std::int64_t elapsed_ms = 0;
+  std::string fetched_at;  // RFC 3339 UTC, e.g. "2026-11-24T19:00:00Z"
+  // file schema
+  std::string file;
+  // both
+  std::optional<std::string> price;
+  std::optional<std::string> currency;
+  std::optional<std::string> title;
+  std::optional<std::string> availability;
+  std::optional<std::string> source;
+  std::optional<scrape_error> error;
+  // `extract --explain`: a JSON value written verbatim (json/jsonl) or as a CSV cell.
+  std::optional<std::string> explain_json;
+
+  bool ok() const noexcept { return !error.has_value(); }
+};
+
+// RFC 3339 UTC with second precision: "2026-11-24T19:00:00Z".
+std::string format_utc(std::chrono::system_clock::time_point t);
+
+}  // namespace pricescrape::output

@@ -1,0 +1,51 @@
+// Reads URL lists lazily: one validated job per non-blank, non-comment line.
+#pragma once
+
+#include <pricescrape/error.hpp>
+
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pricescrape {
+
+// One input line that counts. `index` numbers the non-skipped lines from 0, which is
+// the record's `index`; `invalid` is set when the line is not a usable URL.
+struct job {
+  std::size_t index = 0;
+  std::string url;
+  std::optional<scrape_error> invalid;
+};
+
+// Checks that `text` is an absolute http(s) URL with a host; the error says why not.
+std::optional<scrape_error> validate_url(std::string_view text);
+
+// Trims ASCII whitespace (and a UTF-8 BOM) from both ends of an input line.
+std::string_view trim_line(std::string_view line) noexcept;
+
+// True for lines that produce no job: blank ones and `#` comments.
+bool is_skipped_line(std::string_view trimmed) noexcept;
+
+class url_source {
+ public:
+  // `in` must outlive the source. Nothing is read until next() is called.
+  explicit url_source(std::istream& in) : in_(in) {}
+
+  // The next job, or nullopt at end of input. Memory is O(one line).
+  std::optional<job> next();
+
+  // True when the stream failed for a reason other than reaching its end.
+  bool read_failed() const noexcept { return in_.bad(); }
+
+ private:
+  std::istream& in_;
+  std::string line_;
+  std::size_t next_index_ = 0;
+};
+
+// Counts the jobs a file will produce without keeping them (for the progress bar).
+std::size_t count_jobs(std::istream& in);
+
+}  // namespace pricescrape
