@@ -1,1 +1,367 @@
-// placeholder: being written
+#include <pricescrape/engine.hpp>
+#include <pricescrape/extract/extractor.hpp>
+#include <pricescrape/output/reorder_buffer.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+#include <unordered_map>
+
+namespace pricescrape {
+
+namespace {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+using error_code = boost::system::error_code;
+constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// A counting semaphore: a channel with N buffer slots. Sending takes a slot (and waits
+// while all N are taken), receiving frees one. Waiters are served in FIFO order.
+class async_semaphore {
+ public:
+  async_semaphore(asio::any_io_executor ex, std::size_t slots) : channel_(ex, slots) {}
+
+  // False when the semaphore was closed (the batch is stopping).
+  asio::awaitable<bool> acquire() {
+    auto [ec] = co_await channel_.async_send(error_code{}, nothrow_awaitable);
+    co_return !ec;
+  }
+  void release() { channel_.try_receive([](error_code) {}); }
+  // Fails every waiter and every later acquire().
+  void close() {
+    channel_.cancel();
+    channel_.close();
+  }
+
+ private:
+  asio::experimental::channel<void(error_code)> channel_;
+};
+
+// Holds one slot of a semaphore and gives it back on every path out of a scope.
+class slot_guard {
+ public:
+  slot_guard() = default;
+  explicit slot_guard(async_semaphore& s) : sem_(&s) {}
+  slot_guard(slot_guard&& other) noexcept : sem_(std::exchange(other.sem_, nullptr)) {}
+  slot_guard& operator=(slot_guard&& other) noexcept {
+    reset();
+    sem_ = std::exchange(other.sem_, nullptr);
+    return *this;
+  }
+  ~slot_guard() { reset(); }
+  void reset() {
+    if (sem_) std::exchange(sem_, nullptr)->release();
+  }
+
+ private:
+  async_semaphore* sem_ = nullptr;
+};
+
+using job_channel =
+    asio::experimental::concurrent_channel<void(error_code, std::optional<job>)>;
+
+std::string host_key(std::string_view url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u) return {};
+  std::string host(u->encoded_host());
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+struct host_gate {
+  host_gate(asio::any_io_executor ex, std::size_t slots) : sem(ex, slots) {}
+  async_semaphore sem;
+  std::size_t users = 0;
+};
+
+// Everything one run shares. Lives on the io thread; no member is touched elsewhere,
+// except `jobs` (a concurrent channel fed by the reader thread).
+struct batch {
+  batch(asio::io_context& io_ctx, asio::thread_pool& pool, const engine_options& opts,
+        output::writer& writer, const progress_fn& progress, batch_summary& result)
+      : io(io_ctx),
+        cpu(pool),
+        options(opts),
+        client(io_ctx.get_executor(), opts.http),
+        out(writer),
+        reorder([this](output::record&& r) { emit(std::move(r)); }),
+        global(io_ctx.get_executor(), opts.concurrency),
+        jobs(std::make_shared<job_channel>(io_ctx.get_executor(), 64)),
+        window_wake(io_ctx),
+        on_progress(progress),
+        summary(result) {
+    window = opts.reorder_window ? opts.reorder_window
+                                 : std::max<std::size_t>(4 * opts.concurrency, 256);
+    per_host = opts.per_host == 0 ? opts.concurrency : std::min(opts.per_host, opts.concurrency);
+  }
+
+  asio::io_context& io;
+  asio::thread_pool& cpu;
+  const engine_options& options;
+  http::client client;
+  output::writer& out;
+  output::reorder_buffer reorder;
+  async_semaphore global;
+  std::unordered_map<std::string, std::unique_ptr<host_gate>> hosts;
+  std::shared_ptr<job_channel> jobs;
+  asio::steady_timer window_wake;
+  std::optional<asio::signal_set> signals;
+  const progress_fn& on_progress;
+  batch_summary& summary;
+
+  std::size_t window = 0;
+  std::size_t per_host = 0;
+  std::size_t started = 0;
+  std::size_t active = 0;
+  std::size_t in_flight = 0;
+  bool stopping = false;
+  bool reading_done = false;
+  std::exception_ptr failure;
+
+  void emit(output::record&& r) {
+    out.write(r);
+    ++summary.records;
+    if (r.ok()) ++summary.ok;
+    else ++summary.by_kind[static_cast<std::size_t>(r.error->kind)];
+  }
+
+  void finish_record(output::record r) {
+    reorder.put(std::move(r));
+    out.flush();
+    window_wake.cancel();
+    if (on_progress) on_progress({summary.records, summary.ok, in_flight});
+  }
+
+  void stop() {
+    if (stopping) return;
+    stopping = true;
+    jobs->close();
+    client.cancel_all();
+    global.close();
+    for (auto& [host, gate] : hosts) gate->sem.close();
+    window_wake.cancel();
+  }
+
+  void maybe_done() {
+    if (reading_done && active == 0 && signals) signals->cancel();
+  }
+};
+
+output::record base_record(const job& j) {
+  output::record r;
+  r.index = j.index;
+  r.url = j.url;
+  return r;
+}
+
+}  // namespace
+
+void fill_record(output::record& r, extract::extraction&& ex) {
+  r.price = std::move(ex.found.price);
+  r.currency = std::move(ex.found.currency);
+  r.title = std::move(ex.found.title);
+  r.availability = std::move(ex.found.availability);
+  r.source = std::move(ex.found.source);
+  if (!r.price) {
+    r.error = ex.error ? std::move(*ex.error)
+                       : scrape_error{error_kind::no_price, "no price found on the page"};
+  }
+}
+
+namespace {
+
+asio::awaitable<extract::extraction> extract_on_pool(batch& b, std::string body,
+                                                     std::string content_type, std::string url) {
+  // The DOM parse is the CPU-heavy step: it runs on the pool so the io thread keeps
+  // every connection moving. The lambda's captures live in co_spawn's own frame.
+  co_return co_await asio::co_spawn(
+      b.cpu.get_executor(),
+      [body = std::move(body), content_type = std::move(content_type),
+       url = std::move(url)]() -> asio::awaitable<extract::extraction> {
+        try {
+          co_return extract::extract_product({body, content_type, url});
+        } catch (const std::exception& e) {
+          extract::extraction failed;
+          failed.error = scrape_error{error_kind::no_price,
+                                      std::string("extraction failed (a bug, please report): ") +
+                                          e.what()};
+          co_return failed;
+        }
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<void> run_job(batch& b, job j) {
+  output::record r = base_record(j);
+  if (j.invalid) {
+    r.error = std::move(j.invalid);
+    r.fetched_at = output::format_utc(std::chrono::system_clock::now());
+    b.finish_record(std::move(r));
+    co_return;
+  }
+
+  // Per-host gate first, then a global slot: a job waiting for a busy host must not sit
+  // on a global slot that a job for another host could use.
+  const std::string host = host_key(j.url);
+  host_gate* gate = nullptr;
+  slot_guard host_slot;
+  if (b.per_host < b.options.concurrency) {
+    auto& g = b.hosts[host];
+    if (!g) g = std::make_unique<host_gate>(b.io.get_executor(), b.per_host);
+    gate = g.get();
+    ++gate->users;
+  }
+  bool admitted = gate ? co_await gate->sem.acquire() : true;
+  if (admitted && gate) host_slot = slot_guard(gate->sem);
+  slot_guard global_slot;
+  if (admitted) {
+    admitted = co_await b.global.acquire();
+    if (admitted) global_slot = slot_guard(b.global);
+  }
+
+  const auto start = steady::now();
+  http::fetch_result fetched;
+  if (!admitted || b.stopping) {
+    fetched.error = scrape_error{error_kind::cancelled, "cancelled before the request was sent"};
+  } else {
+    ++b.in_flight;
+    fetched = co_await b.client.fetch(j.url);
+    --b.in_flight;
+  }
+  global_slot.reset();
+  host_slot.reset();
+  if (gate && --gate->users == 0 && !b.stopping) b.hosts.erase(host);
+
+  r.final_url = fetched.final_url.empty() ? std::nullopt : std::optional(fetched.final_url);
+  r.status = fetched.status;
+  r.attempts = fetched.attempts;
+  if (fetched.error) {
+    r.error = std::move(fetched.error);
+  } else {
+    auto ex = co_await extract_on_pool(b, std::move(fetched.body), std::move(fetched.content_type),
+                                       fetched.final_url);
+    fill_record(r, std::move(ex));
+  }
+  r.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
+  r.fetched_at = output::format_utc(std::chrono::system_clock::now());
+  if (!r.ok()) spdlog::debug("#{} {}: {}: {}", r.index, r.url, to_string(r.error->kind), r.error->message);
+  b.finish_record(std::move(r));
+}
+
+asio::awaitable<void> read_jobs(batch& b) {
+  for (;;) {
+    // The reorder window bounds memory: never run further ahead of the oldest
+    // unfinished job than `window` jobs, however slow that one is.
+    while (!b.stopping && b.started - b.reorder.next_index() >= b.window) {
+      b.window_wake.expires_at(steady::time_point::max());
+      co_await b.window_wake.async_wait(nothrow_awaitable);
+    }
+    if (b.stopping) break;
+    auto [ec, next] = co_await b.jobs->async_receive(nothrow_awaitable);
+    if (ec || !next || b.stopping) break;
+    ++b.started;
+    ++b.active;
+    asio::co_spawn(b.io, run_job(b, std::move(*next)), [&b](std::exception_ptr e) {
+      --b.active;
+      if (e && !b.failure) {
+        b.failure = e;
+        b.stop();
+      }
+      b.maybe_done();
+    });
+  }
+  b.reading_done = true;
+  b.maybe_done();
+}
+
+void wait_for_signals(batch& b) {
+  b.signals->async_wait([&b](const error_code& ec, int signo) {
+    if (ec) return;
+    if (b.stopping) {
+      // A second signal: the user wants out now, whatever is unfinished.
+      std::_Exit(130);
+    }
+    spdlog::warn("received {}: stopping; in-flight URLs end as 'cancelled' (again to quit now)",
+                 signo == SIGINT ? "SIGINT" : "SIGTERM");
+    b.summary.interrupted = true;
+    b.stop();
+    wait_for_signals(b);
+  });
+}
+
+}  // namespace
+
+batch_summary run_batch(url_source& input, output::writer& out, const engine_options& options,
+                        const progress_fn& on_progress) {
+  const auto t0 = steady::now();
+  batch_summary summary;
+  asio::io_context io(1);
+  const std::size_t threads = options.extract_threads
+                                  ? options.extract_threads
+                                  : std::max(1u, std::thread::hardware_concurrency());
+  asio::thread_pool cpu(threads);
+  std::exception_ptr failure;
+  {
+    batch b(io, cpu, options, out, on_progress, summary);
+    if (options.handle_signals) {
+      b.signals.emplace(io, SIGINT, SIGTERM);
+      wait_for_signals(b);
+    }
+
+    // Reading runs on its own thread: a slow producer on stdin (`tail -f | pricescrape`)
+    // must never stall the io thread. The channel's 64 slots keep it just ahead.
+    auto reader_finished = std::make_shared<std::atomic<bool>>(false);
+    std::thread reader([&input, reader_finished, jobs = b.jobs] {
+      try {
+        while (auto next = input.next())
+          jobs->async_send(error_code{}, std::move(next), asio::use_future).get();
+        jobs->async_send(error_code{}, std::optional<job>{}, asio::use_future).get();
+      } catch (const std::exception&) {
+        // The channel was closed: the batch is stopping.
+      }
+      *reader_finished = true;
+    });
+
+    asio::co_spawn(io, read_jobs(b), [&b](std::exception_ptr e) {
+      if (e && !b.failure) {
+        b.failure = e;
+        b.stop();
+      }
+    });
+    try {
+      io.run();
+    } catch (...) {
+      if (!b.failure) b.failure = std::current_exception();
+    }
+    b.jobs->close();
+    // A reader blocked on an interactive stdin would never return; it owns nothing we
+    // are about to destroy, so it may be left behind when the batch was cut short.
+    if (*reader_finished || (!summary.interrupted && !b.failure)) reader.join();
+    else reader.detach();
+    cpu.join();
+    summary.http = b.client.stats();
+    failure = b.failure;
+  }
+  if (input.read_failed()) spdlog::error("reading the input failed part-way; later lines were not scraped");
+  out.finish();
+  summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
+  if (failure) std::rethrow_exception(failure);
+  return summary;
+}
+
+}  // namespace pricescrape

@@ -1,1 +1,686 @@
-// placeholder: being written
+#include "server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace pricescrape::demo_shop {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// Failure is the normal case for a server's reads (clients hang up, time out, send junk),
+// so every await yields its error code instead of throwing.
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr auto read_timeout = 60s;  // idle keep-alive connections and slow request heads
+constexpr auto write_timeout = 60s;
+constexpr auto handshake_timeout = 30s;
+constexpr auto tls_shutdown_timeout = 5s;
+constexpr auto max_wait = std::chrono::milliseconds(10min);  // cap for ?delay= and ?ms=
+constexpr std::size_t write_slice = 64 * 1024;
+constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+
+using request = http::request<http::string_body>;
+using string_response = http::response<http::string_body>;
+
+// --- Request target helpers --------------------------------------------------
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX only: '+' stays '+', so a Location or Retry-After passed through a query keeps it.
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+struct target_parts {
+  std::string_view path;   // still percent-encoded
+  std::string_view query;  // without the '?'
+};
+
+target_parts split_target(std::string_view target) {
+  // Absolute-form ("http://host/path"), which RFC 9112 3.2.2 says a server must accept:
+  // the authority is ours whatever it says, so only the path and query matter.
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() &&
+        beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      const auto slash = target.find_first_of("/?", scheme.size());
+      target = slash == std::string_view::npos ? std::string_view{"/"} : target.substr(slash);
+      if (target.front() == '?') return {"/", target.substr(1)};
+      break;
+    }
+  }
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+// The first value of `name` in a query string; a bare "name" yields "". Undecodable
+// values count as absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    if (eq == std::string_view::npos) return std::string{};
+    return percent_decode(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return value;
+}
+
+// Beast knows only the registered codes; the status fault may ask for any 2xx-5xx.
+std::string_view reason_for(unsigned code) {
+  const auto known = http::obsolete_reason(static_cast<http::status>(code));
+  if (!known.starts_with("<")) return known;
+  if (code == 418) return "I'm a teapot";
+  if (code == 425) return "Too Early";
+  return "Fault Status";
+}
+
+// --- What to send: routing decides, the session coroutine carries it out -----
+
+// A body written in slices from `data` (repeated `repeat` times), optionally pausing or
+// resetting the connection after a given number of body bytes.
+struct streamed_reply {
+  http::response<http::buffer_body> head;
+  std::shared_ptr<const std::string> data;
+  std::uint64_t repeat = 1;
+  std::uint64_t pause_after = unlimited;
+  std::chrono::milliseconds pause{};
+  std::uint64_t abort_after = unlimited;
+};
+
+struct close_reply {};  // hang up without a response
+
+struct raw_reply {  // bytes written verbatim, then the connection is closed
+  std::string bytes;
+};
+
+struct plan {
+  std::chrono::milliseconds delay{};
+  std::variant<string_response, streamed_reply, close_reply, raw_reply> reply;
+};
+
+struct bad_request {
+  std::string detail;
+};
+
+class router {
+ public:
+  router(shop_state& state, const request& req) : state_(state), req_(req) {
+    const auto parts = split_target(req.target());
+    raw_path_ = parts.path;
+    query_ = parts.query;
+  }
+
+  plan route() {
+    plan p;
+    try {
+      if (auto delay = wait_param("delay", 0ms)) p.delay = *delay;
+      p.reply = dispatch(p);
+    } catch (const bad_request& e) {
+      p.reply = error(http::status::bad_request, e.detail);
+    }
+    return p;
+  }
+
+ private:
+  std::variant<string_response, streamed_reply, close_reply, raw_reply> dispatch(plan& p) {
+    if (req_.method() != http::verb::get && req_.method() != http::verb::head) {
+      auto res = error(http::status::method_not_allowed, "Only GET and HEAD are served here.");
+      res.set(http::field::allow, "GET, HEAD");
+      return res;
+    }
+    if (raw_path_.empty() || raw_path_.front() != '/') {
+      throw bad_request{"The request target must be an absolute path."};
+    }
+    const auto decoded = percent_decode(raw_path_);
+    if (!decoded) throw bad_request{"The request path is not valid percent-encoding."};
+    const std::string_view path = *decoded;
+
+    constexpr std::string_view fault = "/__fault/";
+    if (!path.starts_with(fault)) return static_page(path);
+    const auto name = path.substr(fault.size());
+
+    if (name == "slow-headers") {
+      p.delay += wait_param("ms", 1000ms).value_or(0ms);
+      return entity_response(*fault_product_page(), http::status::ok);
+    }
+    if (name == "stall-body") return stall_body();
+    if (name == "reset-mid-body") return reset_mid_body();
+    if (name == "close") return close_reply{};
+    if (name.starts_with("status/")) return status(name.substr(7));
+    if (name == "redirect-loop") return redirect(http::status::found, req_.target());
+    if (name == "redirect") return redirect_to();
+    if (name.starts_with("redirect-chain/")) return redirect_chain(name.substr(15));
+    if (name == "gzip-bomb") return gzip_bomb_reply();
+    if (name == "oversized") return oversized();
+    if (name == "content-type") return content_type();
+    if (name == "garbage-status") {
+      return raw_reply{"HTTP/1.1 2OO NOT-A-STATUS\r\nfoo\r\n\r\n"};
+    }
+    return not_found(path);
+  }
+
+  // --- Responses ---
+
+  string_response start(http::status status) const {
+    string_response res{status, req_.version()};
+    res.set(http::field::server, "demo-shop");
+    res.keep_alive(req_.keep_alive());
+    return res;
+  }
+
+  string_response finish(string_response res) const {
+    res.prepare_payload();
+    if (req_.method() == http::verb::head) {
+      // HEAD announces the length GET would send, with no body after the header.
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
+    return res;
+  }
+
+  string_response error(http::status status, std::string_view detail) const {
+    auto res = start(status);
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = error_page(static_cast<unsigned>(status), reason_for(static_cast<unsigned>(status)), detail);
+    return finish(std::move(res));
+  }
+
+  string_response not_found(std::string_view path) const {
+    return error(http::status::not_found, "No page at " + std::string(path) + ".");
+  }
+
+  string_response entity_response(entity& page, http::status status) const {
+    auto res = start(status);
+    res.set(http::field::content_type, page.content_type());
+    auto chosen = encoding::identity;
+    if (const auto forced = query_param(query_, "encoding")) {
+      const auto e = parse_encoding(*forced);
+      if (!e) throw bad_request{"encoding must be one of identity, gzip, deflate, br."};
+      chosen = *e;
+    } else if (page.compressible()) {
+      chosen = negotiate_encoding(req_[http::field::accept_encoding]);
+    }
+    if (page.compressible()) res.set(http::field::vary, "Accept-Encoding");
+    if (chosen != encoding::identity) res.set(http::field::content_encoding, encoding_name(chosen));
+    res.body() = page.variant(chosen);
+    return finish(std::move(res));
+  }
+
+  string_response static_page(std::string_view path) const {
+    const auto page = state_.content.lookup(path);
+    if (!page) return not_found(path);
+    return entity_response(*page, http::status::ok);
+  }
+
+  string_response redirect(http::status status, std::string_view location) const {
+    auto res = start(status);
+    res.set(http::field::location, location);
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = error_page(static_cast<unsigned>(status), reason_for(static_cast<unsigned>(status)),
+                            "This page moved to " + std::string(location) + ".");
+    return finish(std::move(res));
+  }
+
+  string_response redirect_to() const {
+    const auto to = query_param(query_, "to");
+    if (!to || to->empty()) throw bad_request{"redirect needs ?to=LOCATION."};
+    const auto code = number_param("code").value_or(302);
+    if (code < 300 || code > 399) throw bad_request{"code must be a 3xx status."};
+    return redirect(static_cast<http::status>(code), *to);
+  }
+
+  string_response redirect_chain(std::string_view rest) const {
+    const auto n = parse_uint(rest);
+    if (!n) throw bad_request{"redirect-chain needs a count: /__fault/redirect-chain/N."};
+    if (*n == 0) return entity_response(*fault_product_page(), http::status::ok);
+    return redirect(http::status::moved_permanently,
+                    "/__fault/redirect-chain/" + std::to_string(*n - 1));
+  }
+
+  string_response status(std::string_view rest) const {
+    const auto code = parse_uint(rest);
+    // 1xx would be an interim response, which is not what a test asking for a status wants.
+    if (!code || *code < 200 || *code > 599) {
+      throw bad_request{"status needs a code from 200 to 599: /__fault/status/CODE."};
+    }
+    const auto times = number_param("times");
+    const auto key = query_param(query_, "key").value_or(std::string(req_.target()));
+    auto& hits = state_.status_hits[key];
+    if (hits < unlimited) ++hits;
+    if (times && hits > *times) return entity_response(*fault_product_page(), http::status::ok);
+
+    auto res = start(static_cast<http::status>(*code));
+    res.reason(reason_for(static_cast<unsigned>(*code)));
+    if (const auto retry_after = query_param(query_, "retry-after")) {
+      res.set(http::field::retry_after, *retry_after);
+    }
+    // 204 and 304 never carry a body; Beast would otherwise announce Content-Length: 0 too.
+    if (*code != 204 && *code != 304) {
+      res.set(http::field::content_type, "text/html; charset=utf-8");
+      res.body() = error_page(static_cast<unsigned>(*code), reason_for(static_cast<unsigned>(*code)),
+                              "The fault route answered with this status on purpose.");
+      return finish(std::move(res));
+    }
+    return res;
+  }
+
+  string_response content_type() const {
+    const auto kind = query_param(query_, "body").value_or("html");
+    auto res = start(http::status::ok);
+    if (const auto type = query_param(query_, "type"); type && !type->empty()) {
+      res.set(http::field::content_type, *type);
+    }
+    if (kind == "html") {
+      res.body() = fault_product_page()->variant(encoding::identity);
+    } else if (kind == "json") {
+      res.body() = fault_product_json();
+    } else if (kind == "binary") {
+      res.body() = binary_blob();
+    } else {
+      throw bad_request{"body must be one of html, json, binary."};
+    }
+    return finish(std::move(res));
+  }
+
+  http::response<http::buffer_body> streamed_head(std::string_view content_type) const {
+    http::response<http::buffer_body> head{http::status::ok, req_.version()};
+    head.set(http::field::server, "demo-shop");
+    head.set(http::field::content_type, content_type);
+    head.keep_alive(req_.keep_alive());
+    return head;
+  }
+
+  streamed_reply stall_body() const {
+    static const auto body = html_of_size(20000);
+    streamed_reply r{streamed_head("text/html; charset=utf-8"), body};
+    r.head.content_length(body->size());
+    r.pause_after = 1000;
+    r.pause = wait_param("ms", 1000ms).value_or(0ms);
+    return r;
+  }
+
+  streamed_reply reset_mid_body() const {
+    static const auto body = html_of_size(100000);
+    streamed_reply r{streamed_head("text/html; charset=utf-8"), body};
+    r.head.content_length(body->size());
+    r.abort_after = 1000;
+    return r;
+  }
+
+  streamed_reply gzip_bomb_reply() const {
+    streamed_reply r{streamed_head("text/html"), gzip_bomb()};
+    r.head.set(http::field::content_encoding, "gzip");
+    r.head.content_length(r.data->size());
+    return r;
+  }
+
+  streamed_reply oversized() const {
+    const auto mib = number_param("mb").value_or(32);
+    if (mib > 65536) throw bad_request{"mb must be at most 65536."};
+    streamed_reply r{streamed_head("text/html; charset=utf-8"), oversized_filler()};
+    r.repeat = mib;
+    if (query_param(query_, "chunked").value_or("0") == "1") {
+      r.head.chunked(true);
+    } else {
+      r.head.content_length(mib * r.data->size());
+    }
+    return r;
+  }
+
+  // --- Parameters ---
+
+  std::optional<std::uint64_t> number_param(std::string_view name) const {
+    const auto raw = query_param(query_, name);
+    if (!raw) return std::nullopt;
+    const auto value = parse_uint(*raw);
+    if (!value) throw bad_request{std::string(name) + " must be a non-negative integer."};
+    return value;
+  }
+
+  std::optional<std::chrono::milliseconds> wait_param(std::string_view name,
+                                                      std::chrono::milliseconds fallback) const {
+    const auto raw = query_param(query_, name);
+    if (!raw) return fallback;
+    const auto value = parse_uint(*raw);
+    if (!value) throw bad_request{std::string(name) + " must be milliseconds (an integer)."};
+    if (*value > static_cast<std::uint64_t>(max_wait.count())) {
+      throw bad_request{std::string(name) + " must be at most 600000 ms."};
+    }
+    return std::chrono::milliseconds(*value);
+  }
+
+  shop_state& state_;
+  const request& req_;
+  std::string_view raw_path_;
+  std::string_view query_;
+};
+
+// --- Counters ---
+
+// Counts one request from the moment it is read until its response is fully written.
+class in_flight_guard {
+ public:
+  explicit in_flight_guard(shop_stats& stats) : stats_(stats) {
+    ++stats_.requests;
+    ++stats_.in_flight;
+    stats_.peak_in_flight = std::max(stats_.peak_in_flight, stats_.in_flight);
+  }
+  ~in_flight_guard() { --stats_.in_flight; }
+  in_flight_guard(const in_flight_guard&) = delete;
+  in_flight_guard& operator=(const in_flight_guard&) = delete;
+
+ private:
+  shop_stats& stats_;
+};
+
+string_response stats_response(shop_state& state, const request& req, bool reset) {
+  if (reset) {
+    auto& s = state.stats;
+    s.connections_accepted = s.tls_handshakes = s.requests = 0;
+    s.peak_in_flight = s.in_flight;  // in_flight is a gauge, not a count: it stays
+  }
+  const auto& s = state.stats;
+  nlohmann::ordered_json body = {{"connections_accepted", s.connections_accepted},
+                                 {"tls_handshakes", s.tls_handshakes},
+                                 {"requests", s.requests},
+                                 {"in_flight", s.in_flight},
+                                 {"peak_in_flight", s.peak_in_flight}};
+  string_response res{http::status::ok, req.version()};
+  res.set(http::field::server, "demo-shop");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = body.dump() + "\n";
+  res.prepare_payload();
+  return res;
+}
+
+// --- Session ---
+
+template <class Stream>
+constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+template <class Stream>
+void arm(Stream& stream, std::chrono::steady_clock::duration timeout) {
+  beast::get_lowest_layer(stream).expires_after(timeout);
+}
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  if (d <= 0ms) co_return;
+  asio::steady_timer timer{co_await asio::this_coro::executor};
+  timer.expires_after(d);
+  co_await timer.async_wait(use_tuple);
+}
+
+// RST instead of FIN: SO_LINGER with a zero timeout makes close() abortive.
+template <class Stream>
+void reset_connection(Stream& stream) {
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  beast::error_code ignored;
+  socket.set_option(tcp::socket::linger(true, 0), ignored);
+  socket.close(ignored);
+}
+
+enum class ending { graceful, abrupt };
+
+// Returns whether the whole response went out; false when the connection is dead or was
+// reset on purpose.
+template <class Stream>
+asio::awaitable<bool> write_streamed(Stream& stream, streamed_reply& r) {
+  auto& body = r.head.body();
+  body.data = nullptr;
+  body.more = true;
+  http::response_serializer<http::buffer_body> serializer{r.head};
+  arm(stream, write_timeout);
+  if (auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple); ec) {
+    co_return false;
+  }
+  const std::string& data = *r.data;
+  const std::uint64_t total = data.size() * r.repeat;
+  std::uint64_t sent = 0;
+  while (true) {
+    if (sent == r.pause_after) co_await sleep_for(r.pause);
+    if (sent == r.abort_after) {
+      // A moment for the client to take in what was sent, so it sees a reset mid-body
+      // rather than racing the RST against the header.
+      co_await sleep_for(50ms);
+      reset_connection(stream);
+      co_return false;
+    }
+    if (sent == total) break;
+    const std::uint64_t offset = sent % data.size();
+    std::uint64_t length = std::min<std::uint64_t>(write_slice, data.size() - offset);
+    length = std::min(length, total - sent);
+    for (auto mark : {r.pause_after, r.abort_after}) {
+      if (mark > sent) length = std::min(length, mark - sent);
+    }
+    body.data = const_cast<char*>(data.data() + offset);
+    body.size = static_cast<std::size_t>(length);
+    body.more = true;
+    arm(stream, write_timeout);
+    auto [ec, n] = co_await http::async_write(stream, serializer, use_tuple);
+    // need_buffer is buffer_body's way of asking for the next slice.
+    if (ec && ec != http::error::need_buffer) co_return false;
+    sent += length;
+  }
+  body.data = nullptr;
+  body.size = 0;
+  body.more = false;
+  arm(stream, write_timeout);
+  auto [ec, n] = co_await http::async_write(stream, serializer, use_tuple);
+  co_return !ec;
+}
+
+// Sends one planned reply. Returns nullopt to keep the connection for the next request,
+// otherwise how to end it: graceful sends FIN (and close_notify), abrupt means the
+// socket is already dead or was reset on purpose.
+template <class Stream>
+asio::awaitable<std::optional<ending>> carry_out(Stream& stream, plan& p) {
+  co_await sleep_for(p.delay);
+  if (auto* res = std::get_if<string_response>(&p.reply)) {
+    arm(stream, write_timeout);
+    auto [ec, n] = co_await http::async_write(stream, *res, use_tuple);
+    if (ec) co_return ending::abrupt;
+    if (res->keep_alive()) co_return std::nullopt;
+    co_return ending::graceful;
+  }
+  if (auto* streamed = std::get_if<streamed_reply>(&p.reply)) {
+    if (!co_await write_streamed(stream, *streamed)) co_return ending::abrupt;
+    if (streamed->head.keep_alive()) co_return std::nullopt;
+    co_return ending::graceful;
+  }
+  if (auto* raw = std::get_if<raw_reply>(&p.reply)) {
+    arm(stream, write_timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(raw->bytes), use_tuple);
+    co_return ec ? ending::abrupt : ending::graceful;
+  }
+  co_return ending::graceful;  // close_reply
+}
+
+template <class Stream>
+asio::awaitable<ending> serve_requests(std::shared_ptr<shop_state> state, Stream& stream,
+                                       std::string_view scheme) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(64 * 1024);  // GET needs none; enough to read past a stray form POST
+    arm(stream, read_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    // End of stream, timeout or junk: nothing sensible to answer, so just close.
+    if (ec) co_return ending::abrupt;
+    const request& req = parser.get();
+
+    const auto path = split_target(req.target()).path;
+    if (path == "/__stats" || path == "/__stats/reset") {
+      auto res = stats_response(*state, req, path == "/__stats/reset");
+      arm(stream, write_timeout);
+      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+      if (wec) co_return ending::abrupt;
+      if (!res.keep_alive()) co_return ending::graceful;
+      continue;
+    }
+
+    in_flight_guard guard{state->stats};
+    auto p = router{*state, req}.route();
+    if (state->verbose) {
+      std::clog << "demo-shop: " << scheme << ' ' << req.method_string() << ' ' << req.target()
+                << '\n';
+    }
+    if (auto end = co_await carry_out(stream, p)) co_return *end;
+  }
+}
+
+asio::awaitable<void> run_session(std::shared_ptr<shop_state> state, tcp::socket socket,
+                                  bool tls) {
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (!tls) {
+    beast::tcp_stream stream{std::move(socket)};
+    if (co_await serve_requests(state, stream, "http") == ending::graceful) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream{std::move(socket), state->tls};
+  arm(stream, handshake_timeout);
+  if (auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple); ec) {
+    co_return;
+  }
+  ++state->stats.tls_handshakes;
+  if (co_await serve_requests(state, stream, "https") == ending::graceful) {
+    arm(stream, tls_shutdown_timeout);
+    // Sends close_notify, then waits for the peer's; most clients just drop the TCP
+    // connection instead, so an error here is expected and ignored.
+    auto [ec] = co_await stream.async_shutdown(use_tuple);
+    (void)ec;
+  }
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<shop_state> state, tcp::acceptor& acceptor,
+                                  bool tls) {
+  const auto executor = co_await asio::this_coro::executor;
+  while (acceptor.is_open()) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Usually EMFILE: back off briefly instead of spinning on the error.
+      std::clog << "demo-shop: cannot accept a connection: " << ec.message() << '\n';
+      co_await sleep_for(50ms);
+      continue;
+    }
+    ++state->stats.connections_accepted;
+    asio::co_spawn(executor, run_session(state, std::move(socket), tls),
+                   [state](std::exception_ptr e) {
+                     // A session that throws ends only its own connection.
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& x) {
+                       std::clog << "demo-shop: connection failed: " << x.what() << '\n';
+                     }
+                   });
+  }
+}
+
+tcp::endpoint resolve_endpoint(asio::io_context& ioc, const std::string& host,
+                               std::uint16_t port) {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec) return {address, port};
+  // A name such as "localhost": resolving it blocks, which is fine before run().
+  tcp::resolver resolver{ioc};
+  const auto results = resolver.resolve(host, std::to_string(port));
+  return results.begin()->endpoint();
+}
+
+void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+}  // namespace
+
+server::server(asio::io_context& ioc, std::shared_ptr<shop_state> state, server_options options)
+    : ioc_(ioc),
+      state_(std::move(state)),
+      options_(std::move(options)),
+      http_acceptor_(ioc),
+      https_acceptor_(ioc) {}
+
+void server::start() {
+  open_acceptor(http_acceptor_, resolve_endpoint(ioc_, options_.host, options_.http_port));
+  open_acceptor(https_acceptor_, resolve_endpoint(ioc_, options_.host, options_.https_port));
+  const auto report = [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      std::clog << "demo-shop: listener failed: " << x.what() << '\n';
+    }
+  };
+  asio::co_spawn(ioc_, accept_loop(state_, http_acceptor_, false), report);
+  asio::co_spawn(ioc_, accept_loop(state_, https_acceptor_, true), report);
+}
+
+void server::stop() {
+  beast::error_code ignored;
+  http_acceptor_.close(ignored);
+  https_acceptor_.close(ignored);
+}
+
+}  // namespace pricescrape::demo_shop

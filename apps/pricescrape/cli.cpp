@@ -1,1 +1,195 @@
-// placeholder: being written
+#include "cli.hpp"
+
+#include <pricescrape/version.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+namespace pricescrape::cli {
+
+namespace {
+
+constexpr const char* examples_text = R"(
+Examples:
+  pricescrape urls.txt                       scrape to JSON on stdout
+  pricescrape urls.txt -c 20 -f csv -o prices.csv
+  cat urls.txt | pricescrape -f jsonl | jq -r 'select(.ok) | [.url, .price] | @tsv'
+  pricescrape extract saved-page.html --explain
+
+Exit codes: 0 every URL gave a price, 1 some did not (all records are still written),
+2 usage or input error, 130 interrupted (what finished is written).)";
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Seconds (fractions allowed) to milliseconds; CLI11 has checked the range.
+http::milliseconds to_ms(double seconds) {
+  return http::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+}
+
+void add_common(CLI::App& app, common_options& common, bool& verbose, bool& quiet,
+                std::string& log_format_name) {
+  app.add_flag("-v,--verbose", verbose, "Log every failed URL and connection details");
+  app.add_flag("-q,--quiet", quiet, "Only log errors; no summary line");
+  app.add_option("--log-format", log_format_name, "Log lines on stderr as text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_str("text");
+  app.add_flag("!--no-progress", common.progress, "Never draw the progress bar");
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "pricescrape: error: " << message << " (see --help)\n";
+  return 2;
+}
+
+}  // namespace
+
+std::optional<std::size_t> parse_size(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return std::nullopt;
+  std::uint64_t number = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
+  if (ec != std::errc{} || ptr != text.data() + i) return std::nullopt;
+  std::string unit = lower(std::string(text.substr(i)));
+  if (!unit.empty() && unit.back() == 'b' && unit.size() > 1 && unit[unit.size() - 2] == 'i')
+    unit.pop_back();  // "kib" -> "ki"
+  std::uint64_t multiplier = 0;
+  if (unit.empty() || unit == "b") multiplier = 1;
+  else if (unit == "k" || unit == "ki") multiplier = 1ull << 10;
+  else if (unit == "m" || unit == "mi") multiplier = 1ull << 20;
+  else if (unit == "g" || unit == "gi") multiplier = 1ull << 30;
+  else if (unit == "kb") multiplier = 1000ull;
+  else if (unit == "mb") multiplier = 1000ull * 1000;
+  else if (unit == "gb") multiplier = 1000ull * 1000 * 1000;
+  else return std::nullopt;
+  if (number > (std::uint64_t{1} << 40) / multiplier) return std::nullopt;
+  return static_cast<std::size_t>(number * multiplier);
+}
+
+parsed parse_command_line(int argc, char** argv) {
+  CLI::App app{"pricescrape: fetch product pages concurrently and extract their prices.\n"
+               "Reads one URL per line from INPUT (or stdin) and writes one record per line,\n"
+               "in input order, as JSON, JSON Lines or CSV.",
+               "pricescrape"};
+  app.footer(examples_text);
+  app.set_version_flag("--version", std::string("pricescrape ") + version);
+  app.option_defaults()->always_capture_default();
+
+  scrape_command scrape;
+  auto& http = scrape.engine.http;
+  bool verbose = false, quiet = false;
+  std::string log_format_name = "text";
+  std::string format_name = "json";
+  double timeout_s = 30, connect_timeout_s = 10;
+  std::string max_body_text = "16MiB";
+  std::vector<std::string> header_lines;
+  std::size_t per_host = 0;
+
+  app.add_option("INPUT", scrape.input, "File of URLs, one per line; '-' or absent: stdin");
+  app.add_option("-c,--concurrency", scrape.engine.concurrency, "Requests in flight at most")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--per-host", per_host, "Requests in flight per host at most (default: -c)")
+      ->check(CLI::Range(1, 10000))
+      ->default_str("");
+  app.add_option("-f,--format", format_name, "Output format: json, jsonl or csv")
+      ->check(CLI::IsMember({"json", "jsonl", "csv"}));
+  app.add_option("-o,--output", scrape.output,
+                 "Write to FILE (atomically: a temporary file renamed when complete)");
+  app.add_option("--timeout", timeout_s, "Deadline of one attempt, in seconds")
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--connect-timeout", connect_timeout_s,
+                 "Deadline for DNS + connect + TLS handshake, in seconds")
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--retries", http.retries, "Extra attempts on retryable failures")
+      ->check(CLI::Range(0, 100));
+  app.add_option("--max-redirects", http.max_redirects, "Redirects followed at most")
+      ->check(CLI::Range(0, 100));
+  app.add_option("--max-body", max_body_text,
+                 "Decoded body cap: bytes, or with K/M/G (binary) or KB/MB/GB (decimal)");
+  app.add_option("-A,--user-agent", http.user_agent, "User-Agent header")
+      ->default_str(std::string("pricescrape/") + version);
+  app.add_option("-H,--header", header_lines, "Extra request header \"Name: value\" (repeatable)")
+      ->take_all();
+  app.add_option("--cacert", http.cacert, "Trust this PEM CA bundle besides the system's")
+      ->check(CLI::ExistingFile);
+  app.add_flag("-k,--insecure", http.insecure, "Do not verify TLS certificates");
+  add_common(app, scrape.common, verbose, quiet, log_format_name);
+
+  extract_command extract;
+  bool x_verbose = false, x_quiet = false;
+  std::string x_log_format = "text";
+  std::string x_format_name = "json";
+  auto* sub = app.add_subcommand("extract", "Extract prices from saved pages (.html, .html.gz)");
+  sub->add_option("FILE", extract.files, "Saved pages")->required()->check(CLI::ExistingFile);
+  sub->add_option("-f,--format", x_format_name, "Output format: json, jsonl or csv")
+      ->check(CLI::IsMember({"json", "jsonl", "csv"}));
+  sub->add_option("--base-url", extract.base_url, "The URL the pages were saved from");
+  sub->add_flag("--explain", extract.explain, "Add the candidates weighed and why one won");
+  add_common(*sub, extract.common, x_verbose, x_quiet, x_log_format);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  auto finish_common = [](common_options& common, bool v, bool q, const std::string& lf) {
+    common.verbosity = q ? -1 : (v ? 1 : 0);
+    common.logs = lf == "json" ? log_format::json : log_format::text;
+  };
+
+  if (*sub) {
+    finish_common(extract.common, x_verbose, x_quiet, x_log_format);
+    extract.format = *output::parse_format(x_format_name);
+    return extract;
+  }
+
+  finish_common(scrape.common, verbose, quiet, log_format_name);
+  scrape.format = *output::parse_format(format_name);
+  scrape.engine.per_host = per_host;
+  http.timeout = to_ms(timeout_s);
+  http.connect_timeout = to_ms(connect_timeout_s);
+  http.max_idle_per_origin = scrape.engine.concurrency;
+  auto max_body = parse_size(max_body_text);
+  if (!max_body || *max_body == 0)
+    return usage_error("--max-body: '" + max_body_text + "' is not a size like 16MiB or 500000");
+  http.max_body = *max_body;
+  for (const auto& line : header_lines) {
+    const auto colon = line.find(':');
+    std::string name = line.substr(0, colon);
+    const bool token_ok =
+        !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+          return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                        std::string_view::npos;
+        });
+    if (colon == std::string::npos || !token_ok)
+      return usage_error("--header: '" + line + "' is not of the form \"Name: value\"");
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+    if (value.find_first_of("\r\n") != std::string::npos)
+      return usage_error("--header: '" + name + "' has a line break in its value");
+    http.headers.emplace_back(std::move(name), std::move(value));
+  }
+  if (scrape.input != "-") {
+    std::error_code ec;
+    if (std::filesystem::is_directory(scrape.input, ec))
+      return usage_error("cannot read '" + scrape.input + "': Is a directory");
+  }
+  return scrape;
+}
+
+}  // namespace pricescrape::cli

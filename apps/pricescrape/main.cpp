@@ -1,1 +1,168 @@
-int main() { return 0; }
+// pricescrape's entry point: parse the command line, wire the modules, map the exit code.
+#include "cli.hpp"
+#include "logging.hpp"
+#include "page_file.hpp"
+#include "progress.hpp"
+
+#include <pricescrape/engine.hpp>
+#include <pricescrape/extract/extractor.hpp>
+#include <pricescrape/output/file_output.hpp>
+#include <pricescrape/output/writer.hpp>
+#include <pricescrape/url_source.hpp>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using namespace pricescrape;
+
+constexpr int exit_all_ok = 0;
+constexpr int exit_some_failed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_interrupted = 130;
+
+std::string summary_line(const batch_summary& s) {
+  const double seconds = static_cast<double>(s.elapsed.count()) / 1000.0;
+  const double rate = seconds > 0 ? static_cast<double>(s.records) / seconds : 0.0;
+  char head[160];
+  std::snprintf(head, sizeof head, "%zu URLs in %.2f s (%.1f pages/s): %zu ok", s.records, seconds,
+                rate, s.ok);
+  std::string line = head;
+  for (auto kind : all_error_kinds) {
+    if (auto n = s.by_kind[static_cast<std::size_t>(kind)])
+      line += ", " + std::to_string(n) + " " + std::string(to_string(kind));
+  }
+  line += "; " + std::to_string(s.http.connections_opened) + " connections opened, " +
+          std::to_string(s.http.connections_reused) + " reused";
+  if (s.interrupted) line += "; interrupted";
+  return line;
+}
+
+std::optional<std::size_t> count_for_progress(const std::string& input) {
+  std::error_code ec;
+  if (input == "-" || !std::filesystem::is_regular_file(input, ec)) return std::nullopt;
+  std::ifstream again(input, std::ios::binary);
+  return count_jobs(again);
+}
+
+int run_scrape(const cli::scrape_command& cmd) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (cmd.input != "-") {
+    file.open(cmd.input, std::ios::binary);
+    if (!file) {
+      spdlog::error("cannot read '{}': {}", cmd.input, std::strerror(errno));
+      return exit_usage;
+    }
+    in = &file;
+  }
+
+  std::optional<output::file_output> out_file;
+  std::ostream* out = &std::cout;
+  if (cmd.output) {
+    try {
+      out_file.emplace(*cmd.output);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return exit_usage;
+    }
+    out = &out_file->stream();
+  }
+
+  if (cmd.engine.http.insecure)
+    spdlog::warn("--insecure: TLS certificates are not verified; anyone on the path can "
+                 "impersonate the shops");
+
+  std::optional<cli::progress_bar> bar;
+  if (cmd.common.verbosity >= 0 && cli::progress_bar::wanted(cmd.common.progress))
+    bar.emplace(count_for_progress(cmd.input));
+  progress_fn on_progress;
+  if (bar) on_progress = [&bar](const progress_event& e) { bar->update(e); };
+
+  auto writer = output::make_writer(cmd.format, output::schema::fetch, *out);
+  url_source source(*in);
+  batch_summary summary;
+  try {
+    summary = run_batch(source, *writer, cmd.engine, on_progress);
+  } catch (const std::exception& e) {
+    bar.reset();
+    spdlog::error("{}", e.what());
+    return exit_usage;
+  }
+  bar.reset();
+  if (out_file) {
+    try {
+      out_file->commit();
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return exit_usage;
+    }
+  } else {
+    std::cout.flush();
+  }
+  spdlog::info("{}", summary_line(summary));
+  if (summary.interrupted) return exit_interrupted;
+  return summary.failed() == 0 ? exit_all_ok : exit_some_failed;
+}
+
+std::string candidates_json(const std::vector<extract::candidate>& candidates) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& c : candidates) {
+    list.push_back({{"source", c.source},
+                    {"text", c.text},
+                    {"price", c.price ? nlohmann::ordered_json(*c.price) : nullptr},
+                    {"currency", c.currency ? nlohmann::ordered_json(*c.currency) : nullptr},
+                    {"score", c.score},
+                    {"why", c.why}});
+  }
+  return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int run_extract(const cli::extract_command& cmd) {
+  auto writer = output::make_writer(cmd.format, output::schema::file, std::cout);
+  std::size_t failed = 0;
+  for (const auto& path : cmd.files) {
+    output::record r;
+    r.file = path;
+    auto bytes = cli::read_page_file(path);
+    if (!bytes) {
+      r.error = bytes.error();
+    } else {
+      auto found = extract::extract_product({*bytes, "", cmd.base_url}, {cmd.explain});
+      if (cmd.explain) r.explain_json = candidates_json(found.candidates);
+      fill_record(r, std::move(found));
+    }
+    if (!r.ok()) ++failed;
+    writer->write(r);
+    writer->flush();
+  }
+  writer->finish();
+  return failed == 0 ? exit_all_ok : exit_some_failed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  auto parsed = cli::parse_command_line(argc, argv);
+  if (auto* code = std::get_if<int>(&parsed)) return *code;
+  try {
+    if (auto* scrape = std::get_if<cli::scrape_command>(&parsed)) {
+      cli::setup_logging(scrape->common);
+      return run_scrape(*scrape);
+    }
+    auto& extract = std::get<cli::extract_command>(parsed);
+    cli::setup_logging(extract.common);
+    return run_extract(extract);
+  } catch (const std::exception& e) {
+    std::cerr << "pricescrape: error: " << e.what() << '\n';
+    return exit_usage;
+  }
+}

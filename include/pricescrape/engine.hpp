@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pricescrape/error.hpp>
+#include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/http/client.hpp>
 #include <pricescrape/output/record.hpp>
 #include <pricescrape/output/writer.hpp>
@@ -42,6 +43,10 @@ struct progress_event {
   std::size_t in_flight = 0;
 };
 using progress_fn = std::function<void(const progress_event&)>;
+
+// Copies what extraction found into a record; a missing price becomes the record's
+// error (no_price), while title and availability are kept.
+void fill_record(output::record& r, extract::extraction&& found);
 
 // Runs the whole batch on the calling thread (the io thread) and returns when every
 // job that was read has its record written, or after an interrupt. The writer is

@@ -1,1 +1,258 @@
-// placeholder: being written
+// gumbo glue: an owned parse, attribute lookup and text extraction without recursion.
+#include "extract/html.hpp"
+
+#include <cstdlib>
+
+namespace pricescrape::extract::detail {
+namespace {
+
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool is_ascii_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+bool is_skipped_for_text(GumboTag tag) noexcept {
+  return tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
+         tag == GUMBO_TAG_NOSCRIPT || tag == GUMBO_TAG_HEAD;
+}
+
+// Elements whose edges separate words even when the markup has no space:
+// "<td>12</td><td>99</td>" is two numbers, not 1299.
+bool is_block(GumboTag tag) noexcept {
+  switch (tag) {
+    case GUMBO_TAG_BR: case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_LI:
+    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_TD: case GUMBO_TAG_TH:
+    case GUMBO_TAG_TR: case GUMBO_TAG_TABLE: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
+    case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER: case GUMBO_TAG_NAV: case GUMBO_TAG_ASIDE: case GUMBO_TAG_DD:
+    case GUMBO_TAG_DT: case GUMBO_TAG_DL: case GUMBO_TAG_OPTION: case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_HR: case GUMBO_TAG_FORM: case GUMBO_TAG_MAIN: case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_PRE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Appends `text` to `out`, turning whitespace runs into one space.
+void append_collapsed(std::string& out, std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+    if (is_ascii_space(c) || nbsp) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      i += nbsp ? 2 : 1;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+}
+
+}  // namespace
+
+gumbo_arena::~gumbo_arena() {
+  header* h = head_;
+  while (h != nullptr) {
+    header* next = h->next;
+    std::free(h);
+    h = next;
+  }
+}
+
+void* gumbo_arena::allocate(void* self, std::size_t size) {
+  auto* arena = static_cast<gumbo_arena*>(self);
+  // The header is 16 bytes, so the block keeps malloc's alignment.
+  static_assert(sizeof(header) == 16);
+  void* raw = std::malloc(sizeof(header) + size);
+  if (raw == nullptr) {
+    // gumbo dereferences what it allocates and an exception must not unwind through
+    // its C frames, so running out of memory here ends the process.
+    std::abort();
+  }
+  auto* h = static_cast<header*>(raw);
+  h->prev = nullptr;
+  h->next = arena->head_;
+  if (arena->head_ != nullptr) arena->head_->prev = h;
+  arena->head_ = h;
+  return h + 1;
+}
+
+void gumbo_arena::deallocate(void* self, void* ptr) {
+  if (ptr == nullptr) return;
+  auto* arena = static_cast<gumbo_arena*>(self);
+  auto* h = static_cast<header*>(ptr) - 1;
+  if (h->prev != nullptr) h->prev->next = h->next;
+  if (h->next != nullptr) h->next->prev = h->prev;
+  if (arena->head_ == h) arena->head_ = h->next;
+  std::free(h);
+}
+
+html_document::html_document(std::string_view utf8) : text_(utf8) {
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &gumbo_arena::allocate;
+  options.deallocator = &gumbo_arena::deallocate;
+  options.userdata = &arena_;
+  options.max_errors = 0;  // we never read parse errors; don't pay for collecting them
+  output_ = gumbo_parse_with_options(&options, text_.data(), text_.size());
+  // No gumbo_destroy_output: the arena frees everything, iteratively, after this.
+}
+
+bool is_element(const GumboNode* node) noexcept {
+  return node != nullptr &&
+         (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE);
+}
+
+GumboTag tag_of(const GumboNode* node) noexcept {
+  return is_element(node) ? node->v.element.tag : GUMBO_TAG_UNKNOWN;
+}
+
+std::string tag_name(const GumboNode* node) {
+  if (!is_element(node)) return {};
+  const GumboElement& e = node->v.element;
+  if (e.tag != GUMBO_TAG_UNKNOWN) return gumbo_normalized_tagname(e.tag);
+  GumboStringPiece piece = e.original_tag;
+  gumbo_tag_from_original_text(&piece);
+  std::string name(piece.data != nullptr ? piece.data : "", piece.length);
+  for (char& c : name) c = ascii_lower(c);
+  return name;
+}
+
+std::optional<std::string_view> attribute(const GumboNode* node, std::string_view name) {
+  if (!is_element(node)) return std::nullopt;
+  const GumboVector& attrs = node->v.element.attributes;
+  for (unsigned int i = 0; i < attrs.length; ++i) {
+    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
+    if (attr->name != nullptr && name == attr->name) {
+      return std::string_view(attr->value != nullptr ? attr->value : "");
+    }
+  }
+  return std::nullopt;
+}
+
+bool has_token(std::string_view list, std::string_view token) noexcept {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    while (i < list.size() && is_ascii_space(list[i])) ++i;
+    std::size_t end = i;
+    while (end < list.size() && !is_ascii_space(list[end])) ++end;
+    if (end - i == token.size()) {
+      bool same = true;
+      for (std::size_t k = 0; k < token.size() && same; ++k) {
+        same = ascii_lower(list[i + k]) == ascii_lower(token[k]);
+      }
+      if (same && end > i) return true;
+    }
+    i = end;
+  }
+  return false;
+}
+
+bool contains_ci(std::string_view haystack, std::string_view needle) noexcept {
+  if (needle.empty()) return true;
+  if (needle.size() > haystack.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    bool same = true;
+    for (std::size_t k = 0; k < needle.size() && same; ++k) {
+      same = ascii_lower(haystack[i + k]) == ascii_lower(needle[k]);
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+std::vector<const GumboNode*> children(const GumboNode* node) {
+  std::vector<const GumboNode*> out;
+  if (node == nullptr) return out;
+  const GumboVector* kids = nullptr;
+  if (node->type == GUMBO_NODE_DOCUMENT) {
+    kids = &node->v.document.children;
+  } else if (is_element(node)) {
+    kids = &node->v.element.children;
+  } else {
+    return out;
+  }
+  out.reserve(kids->length);
+  for (unsigned int i = 0; i < kids->length; ++i) {
+    out.push_back(static_cast<const GumboNode*>(kids->data[i]));
+  }
+  return out;
+}
+
+std::string text_content(const GumboNode* node, std::size_t max_bytes) {
+  std::string out;
+  if (node == nullptr) return out;
+  // A null entry on the stack marks the end of a block element, where a space goes.
+  std::vector<const GumboNode*> stack{node};
+  while (!stack.empty() && out.size() < max_bytes) {
+    const GumboNode* n = stack.back();
+    stack.pop_back();
+    if (n == nullptr) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      continue;
+    }
+    switch (n->type) {
+      case GUMBO_NODE_TEXT:
+      case GUMBO_NODE_WHITESPACE:
+      case GUMBO_NODE_CDATA:
+        append_collapsed(out, n->v.text.text != nullptr ? n->v.text.text : "");
+        break;
+      case GUMBO_NODE_ELEMENT:
+      case GUMBO_NODE_DOCUMENT: {
+        if (n->type == GUMBO_NODE_ELEMENT && is_skipped_for_text(n->v.element.tag) && n != node) {
+          break;
+        }
+        const bool block = n->type == GUMBO_NODE_ELEMENT && is_block(n->v.element.tag);
+        if (block) {
+          if (!out.empty() && out.back() != ' ') out.push_back(' ');
+          stack.push_back(nullptr);
+        }
+        const GumboVector& kids =
+            n->type == GUMBO_NODE_DOCUMENT ? n->v.document.children : n->v.element.children;
+        for (unsigned int i = kids.length; i > 0; --i) {
+          stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
+        }
+        break;
+      }
+      default:
+        break;  // comments, templates
+    }
+  }
+  if (out.size() > max_bytes) {
+    // Cut on a code point boundary so the result stays valid UTF-8.
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out;
+}
+
+std::string raw_text(const GumboNode* node) {
+  std::string out;
+  if (!is_element(node)) return out;
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned int i = 0; i < kids.length; ++i) {
+    const auto* child = static_cast<const GumboNode*>(kids.data[i]);
+    if (child->type == GUMBO_NODE_TEXT || child->type == GUMBO_NODE_WHITESPACE ||
+        child->type == GUMBO_NODE_CDATA) {
+      out.append(child->v.text.text != nullptr ? child->v.text.text : "");
+    }
+  }
+  return out;
+}
+
+std::string collapse_whitespace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_collapsed(out, text);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out;
+}
+
+}  // namespace pricescrape::extract::detail

@@ -1,1 +1,86 @@
-// placeholder: being written
+#include "http/connection.hpp"
+
+#include "http/classify.hpp"
+#include "http/tls.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <openssl/ssl.h>
+
+namespace pricescrape::http {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+
+namespace {
+
+constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
+
+std::variant<connection::plain_stream, connection::tls_stream> make_stream(
+    asio::any_io_executor ex, ssl::context* tls_ctx) {
+  if (tls_ctx)
+    return std::variant<connection::plain_stream, connection::tls_stream>(
+        std::in_place_type<connection::tls_stream>, ex, *tls_ctx);
+  return std::variant<connection::plain_stream, connection::tls_stream>(
+      std::in_place_type<connection::plain_stream>, ex);
+}
+
+}  // namespace
+
+connection::connection(asio::any_io_executor ex, ssl::context* tls_ctx)
+    : stream_(make_stream(std::move(ex), tls_ctx)) {}
+
+beast::tcp_stream& connection::lowest() noexcept {
+  return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                    stream_);
+}
+
+void connection::close() noexcept {
+  boost::system::error_code ignored;
+  lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  lowest().close();
+}
+
+asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(origin where,
+                                                                      endpoint_list endpoints,
+                                                                      open_options options) {
+  auto ex = co_await asio::this_coro::executor;
+  auto conn = std::make_unique<connection>(ex, where.tls ? options.tls_ctx : nullptr);
+
+  conn->lowest().expires_at(options.deadline);
+  auto [connect_ec, ep] = co_await conn->lowest().async_connect(endpoints, nothrow_awaitable);
+  if (connect_ec) co_return classify(connect_ec, phase::connect, where.where());
+  conn->lowest().socket().set_option(asio::ip::tcp::no_delay(true));
+
+  if (auto* tls = conn->tls()) {
+    boost::system::error_code ec;
+    const bool is_ip = (asio::ip::make_address(where.host, ec), !ec);
+    // RFC 6066: SNI carries host names only, never IP literals.
+    if (!is_ip && !SSL_set_tlsext_host_name(tls->native_handle(), where.host.c_str()))
+      co_return scrape_error{error_kind::tls, "cannot set TLS server name for " + where.where()};
+    if (options.verify) tls->set_verify_callback(ssl::host_name_verification(where.host));
+
+    auto [hs_ec] = co_await tls->async_handshake(ssl::stream_base::client, nothrow_awaitable);
+    if (hs_ec) {
+      auto error = classify(hs_ec, phase::handshake, where.where());
+      if (error.kind == error_kind::tls) {
+        const std::string reason = verify_failure_reason(SSL_get_verify_result(tls->native_handle()));
+        if (!reason.empty()) {
+          error.message = "TLS certificate of " + where.where() + " is not trusted: " + reason +
+                          " (use --cacert FILE to trust a private CA)";
+        } else if (hs_ec.message().find("certificate verify failed") != std::string::npos) {
+          error.message = "TLS certificate of " + where.where() + " does not match host '" +
+                          where.host + "'";
+        }
+      }
+      co_return error;
+    }
+  }
+  conn->lowest().expires_never();
+  co_return conn;
+}
+
+}  // namespace pricescrape::http

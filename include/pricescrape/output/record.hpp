@@ -38,7 +38,7 @@ struct record {
   std::optional<std::string> availability;
   std::optional<std::string> source;
   std::optional<scrape_error> error;
-  // `extract --explain`: a JSON value written verbatim (json/jsonl) or as a CSV cell.
+  // `extract --explain`: a JSON value written verbatim (json/jsonl); CSV leaves it out.
   std::optional<std::string> explain_json;
 
   bool ok() const noexcept { return !error.has_value(); }

@@ -21,7 +21,8 @@ class writer {
 
 std::unique_ptr<writer> make_writer(format f, schema s, std::ostream& out);
 
-// JSON string escaping (RFC 8259), shared by the writers and the logs.
+// JSON string escaping (RFC 8259), shared by the writers and the logs. Appends `text`
+// with its quotes; invalid UTF-8 becomes U+FFFD, so the result is always valid JSON.
 void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace pricescrape::output

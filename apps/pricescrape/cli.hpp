@@ -1,0 +1,47 @@
+// Command-line parsing for pricescrape: options in, a validated configuration out.
+#pragma once
+
+#include <pricescrape/engine.hpp>
+#include <pricescrape/output/record.hpp>
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pricescrape::cli {
+
+enum class log_format { text, json };
+
+struct common_options {
+  int verbosity = 0;  // -1 quiet, 0 normal, 1 verbose
+  log_format logs = log_format::text;
+  bool progress = true;
+};
+
+struct scrape_command {
+  std::string input = "-";  // '-' = stdin
+  std::optional<std::string> output;
+  output::format format = output::format::json;
+  engine_options engine;
+  common_options common;
+};
+
+struct extract_command {
+  std::vector<std::string> files;
+  output::format format = output::format::json;
+  std::string base_url;
+  bool explain = false;
+  common_options common;
+};
+
+// What main should do: run a command, or exit now with a code (help, version, errors:
+// the message is already printed).
+using parsed = std::variant<scrape_command, extract_command, int>;
+
+parsed parse_command_line(int argc, char** argv);
+
+// "16MiB" -> 16777216, "500k" -> 512000, "2MB" -> 2000000, "1000" -> 1000.
+std::optional<std::size_t> parse_size(std::string_view text);
+
+}  // namespace pricescrape::cli

@@ -1,0 +1,101 @@
+// A gumbo document with owned memory, and the DOM helpers extraction needs. Private to
+// extract/: gumbo's header stays out of the public ones.
+#pragma once
+
+#include <gumbo.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pricescrape::extract::detail {
+
+// Every allocation gumbo makes during one parse, in an intrusive list, so the whole
+// tree is released in a loop. gumbo_destroy_output frees the tree recursively, which
+// a page nested a million deep would turn into a stack overflow.
+class gumbo_arena {
+ public:
+  gumbo_arena() = default;
+  ~gumbo_arena();
+  gumbo_arena(const gumbo_arena&) = delete;
+  gumbo_arena& operator=(const gumbo_arena&) = delete;
+
+  static void* allocate(void* self, std::size_t size);
+  static void deallocate(void* self, void* ptr);
+
+ private:
+  struct header {
+    header* prev;
+    header* next;
+  };
+  header* head_ = nullptr;
+};
+
+// A parsed HTML document. Parsing never fails: gumbo recovers from any input the way
+// browsers do.
+class html_document {
+ public:
+  explicit html_document(std::string_view utf8);
+  ~html_document() = default;
+  html_document(const html_document&) = delete;
+  html_document& operator=(const html_document&) = delete;
+
+  const GumboNode* root() const noexcept { return output_->root; }
+  const GumboNode* document() const noexcept { return output_->document; }
+
+ private:
+  std::string text_;  // gumbo keeps pointers into the source text
+  gumbo_arena arena_;
+  GumboOutput* output_ = nullptr;
+};
+
+bool is_element(const GumboNode* node) noexcept;
+GumboTag tag_of(const GumboNode* node) noexcept;
+// The tag name as written for unknown tags, lower case for known ones.
+std::string tag_name(const GumboNode* node);
+
+// An attribute's value, or nullopt when the element does not have it. `name` is
+// lower case (gumbo lower-cases attribute names).
+std::optional<std::string_view> attribute(const GumboNode* node, std::string_view name);
+
+// True when the whitespace-separated `list` contains `token`, ASCII case-insensitively.
+bool has_token(std::string_view list, std::string_view token) noexcept;
+// True when `haystack` contains `needle`, ASCII case-insensitively.
+bool contains_ci(std::string_view haystack, std::string_view needle) noexcept;
+
+// The children of an element or document, in order.
+std::vector<const GumboNode*> children(const GumboNode* node);
+
+// Pre-order walk without recursion. `visit(node)` returns false to skip the node's
+// subtree. Visits elements, documents and templates only (text nodes are read through
+// text_content).
+template <class Visit>
+void for_each_element(const GumboNode* root, Visit&& visit) {
+  if (root == nullptr) return;
+  std::vector<const GumboNode*> stack{root};
+  while (!stack.empty()) {
+    const GumboNode* node = stack.back();
+    stack.pop_back();
+    if (!is_element(node) && node->type != GUMBO_NODE_DOCUMENT) continue;
+    if (!visit(node)) continue;
+    const GumboVector& kids =
+        node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
+    for (unsigned int i = kids.length; i > 0; --i) {
+      stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
+    }
+  }
+}
+
+// The visible text under `node`, whitespace collapsed to single spaces and trimmed;
+// script, style, template and noscript are skipped. Stops after about `max_bytes`.
+std::string text_content(const GumboNode* node, std::size_t max_bytes = std::string::npos);
+
+// The raw text of a script or style element (its text children, unmodified).
+std::string raw_text(const GumboNode* node);
+
+// Collapses runs of whitespace (ASCII and no-break spaces) into one space, and trims.
+std::string collapse_whitespace(std::string_view text);
+
+}  // namespace pricescrape::extract::detail

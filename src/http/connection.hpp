@@ -1,0 +1,76 @@
+// One keep-alive connection (TCP or TLS) and how to open it.
+#pragma once
+
+#include <pricescrape/error.hpp>
+
+#include "http/resolver.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <variant>
+
+namespace pricescrape::http {
+
+namespace beast = boost::beast;
+
+// scheme + host + port: the unit of connection reuse.
+struct origin {
+  bool tls = false;
+  std::string host;  // without IPv6 brackets, lower case
+  std::string port;  // always explicit: "443", "8080"
+
+  std::string key() const { return (tls ? "https://" : "http://") + where(); }
+  // "shop.example:443", "[::1]:8443": how messages name the peer.
+  std::string where() const {
+    return host.find(':') != std::string::npos ? '[' + host + "]:" + port : host + ':' + port;
+  }
+};
+
+class connection {
+ public:
+  using plain_stream = beast::tcp_stream;
+  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+  connection(boost::asio::any_io_executor ex, boost::asio::ssl::context* tls_ctx);
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  beast::tcp_stream& lowest() noexcept;
+  tls_stream* tls() noexcept { return std::get_if<tls_stream>(&stream_); }
+
+  // Runs `f` with the concrete stream type, so Beast's templates see the real layer.
+  template <class F>
+  decltype(auto) visit(F&& f) {
+    return std::visit(std::forward<F>(f), stream_);
+  }
+
+  // Abortive close: pending operations on it fail at once.
+  void close() noexcept;
+
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since{};
+  std::uint64_t requests = 0;
+
+ private:
+  std::variant<plain_stream, tls_stream> stream_;
+};
+
+struct open_options {
+  boost::asio::ssl::context* tls_ctx = nullptr;  // required for a TLS origin
+  bool verify = true;
+  std::chrono::steady_clock::time_point deadline;  // covers connect and handshake
+};
+
+// TCP connect to the first endpoint that answers, then the TLS handshake with SNI and
+// host-name verification for https. Errors come classified (connect, tls, timeout).
+boost::asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(
+    origin where, endpoint_list endpoints, open_options options);
+
+}  // namespace pricescrape::http
