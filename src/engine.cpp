@@ -129,6 +129,9 @@ struct batch {
   std::size_t started = 0;
   std::size_t active = 0;
   std::size_t in_flight = 0;
+  // The highest index that produced a record or sent a request. On interrupt, jobs
+  // above it that never started are dropped, so the output stays a prefix of the input.
+  std::optional<std::size_t> max_started;
   bool stopping = false;
   bool reading_done = false;
   std::exception_ptr failure;
@@ -138,6 +141,10 @@ struct batch {
     ++summary.records;
     if (r.ok()) ++summary.ok;
     else ++summary.by_kind[static_cast<std::size_t>(r.error->kind)];
+  }
+
+  void mark_started(std::size_t index) {
+    if (!max_started || index > *max_started) max_started = index;
   }
 
   void finish_record(output::record r) {
@@ -185,30 +192,34 @@ void fill_record(output::record& r, extract::extraction&& ex) {
 
 namespace {
 
+// A plain coroutine with by-value parameters, not a capturing lambda: g++ 12 destroys
+// the captures of a coroutine lambda handed to co_spawn twice.
+asio::awaitable<extract::extraction> extract_task(std::string body, std::string content_type,
+                                                  std::string url) {
+  try {
+    co_return extract::extract_product({body, content_type, url});
+  } catch (const std::exception& e) {
+    extract::extraction failed;
+    failed.error = scrape_error{
+        error_kind::no_price, std::string("extraction failed (a bug, please report): ") + e.what()};
+    co_return failed;
+  }
+}
+
+// The DOM parse is the CPU-heavy step: it runs on the pool so the io thread keeps every
+// connection moving.
 asio::awaitable<extract::extraction> extract_on_pool(batch& b, std::string body,
                                                      std::string content_type, std::string url) {
-  // The DOM parse is the CPU-heavy step: it runs on the pool so the io thread keeps
-  // every connection moving. The lambda's captures live in co_spawn's own frame.
   co_return co_await asio::co_spawn(
       b.cpu.get_executor(),
-      [body = std::move(body), content_type = std::move(content_type),
-       url = std::move(url)]() -> asio::awaitable<extract::extraction> {
-        try {
-          co_return extract::extract_product({body, content_type, url});
-        } catch (const std::exception& e) {
-          extract::extraction failed;
-          failed.error = scrape_error{error_kind::no_price,
-                                      std::string("extraction failed (a bug, please report): ") +
-                                          e.what()};
-          co_return failed;
-        }
-      },
+      extract_task(std::move(body), std::move(content_type), std::move(url)),
       asio::use_awaitable);
 }
 
 asio::awaitable<void> run_job(batch& b, job j) {
   output::record r = base_record(j);
   if (j.invalid) {
+    b.mark_started(j.index);
     r.error = std::move(j.invalid);
     r.fetched_at = output::format_utc(std::chrono::system_clock::now());
     b.finish_record(std::move(r));
@@ -236,9 +247,11 @@ asio::awaitable<void> run_job(batch& b, job j) {
 
   const auto start = steady::now();
   http::fetch_result fetched;
-  if (!admitted || b.stopping) {
+  const bool never_started = !admitted || b.stopping;
+  if (never_started) {
     fetched.error = scrape_error{error_kind::cancelled, "cancelled before the request was sent"};
   } else {
+    b.mark_started(j.index);
     ++b.in_flight;
     fetched = co_await b.client.fetch(j.url);
     --b.in_flight;
@@ -246,6 +259,7 @@ asio::awaitable<void> run_job(batch& b, job j) {
   global_slot.reset();
   host_slot.reset();
   if (gate && --gate->users == 0 && !b.stopping) b.hosts.erase(host);
+  if (never_started && (!b.max_started || j.index > *b.max_started)) co_return;  // see max_started
 
   r.final_url = fetched.final_url.empty() ? std::nullopt : std::optional(fetched.final_url);
   r.status = fetched.status;

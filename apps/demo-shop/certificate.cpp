@@ -8,10 +8,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace pricescrape::demo_shop {
 
@@ -129,8 +129,8 @@ certificate_pem generate_self_signed() {
       cert.get());
   out.private_key = to_pem(
       [](BIO* bio, const void* k) {
-        PEM_write_bio_PrivateKey(bio, static_cast<const EVP_PKEY*>(k), nullptr, nullptr, 0,
-                                 nullptr, nullptr);
+        PEM_write_bio_PrivateKey(bio, static_cast<const EVP_PKEY*>(k), nullptr, nullptr, 0, nullptr,
+                                 nullptr);
       },
       key.get());
   return out;

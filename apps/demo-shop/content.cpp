@@ -71,7 +71,8 @@ std::string brotli_compress(std::string_view data) {
   std::size_t out_size = out.size();
   if (BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT,
                             data.size(), reinterpret_cast<const std::uint8_t*>(data.data()),
-                            &out_size, reinterpret_cast<std::uint8_t*>(out.data())) == BROTLI_FALSE) {
+                            &out_size,
+                            reinterpret_cast<std::uint8_t*>(out.data())) == BROTLI_FALSE) {
     throw std::runtime_error("cannot compress: brotli encoder failed");
   }
   out.resize(out_size);
@@ -151,8 +152,8 @@ encoding negotiate_encoding(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     const auto comma = accept_encoding.find(',');
     const auto element = accept_encoding.substr(0, comma);
-    accept_encoding = comma == std::string_view::npos ? std::string_view{}
-                                                      : accept_encoding.substr(comma + 1);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
     const auto semi = element.find(';');
     const auto name = trim(element.substr(0, semi));
     const double quality =
@@ -256,8 +257,8 @@ std::shared_ptr<entity> content_store::lookup(std::string_view path) {
   if (ec) return nullptr;
   auto& slot = cache_[resolved.string()];
   if (!slot.page || slot.mtime != mtime || slot.size != size) {
-    slot.page = std::make_shared<entity>(read_file(resolved),
-                                         std::string(content_type_for(resolved)));
+    slot.page =
+        std::make_shared<entity>(read_file(resolved), std::string(content_type_for(resolved)));
     slot.mtime = mtime;
     slot.size = size;
   }

@@ -5,11 +5,11 @@
 #include <boost/asio/ssl.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <unistd.h>
 
 #include "certificate.hpp"
 #include "content.hpp"
@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
                                     {"pid", ::getpid()}};
     std::cout << ready.dump() << std::endl;  // endl: the parent is waiting on this line
     std::clog << "demo-shop: serving " << state->content.root().string() << " on http://"
-              << options.host << ':' << shop.http_port() << " and https://" << options.host
-              << ':' << shop.https_port() << '\n';
+              << options.host << ':' << shop.http_port() << " and https://" << options.host << ':'
+              << shop.https_port() << '\n';
 
     ioc.run();
   } catch (const std::exception& e) {

@@ -14,8 +14,9 @@
 #include <iostream>
 #include <limits>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -81,8 +82,7 @@ target_parts split_target(std::string_view target) {
   // Absolute-form ("http://host/path"), which RFC 9112 3.2.2 says a server must accept:
   // the authority is ours whatever it says, so only the path and query matter.
   for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() > scheme.size() &&
-        beast::iequals(target.substr(0, scheme.size()), scheme)) {
+    if (target.size() > scheme.size() && beast::iequals(target.substr(0, scheme.size()), scheme)) {
       const auto slash = target.find_first_of("/?", scheme.size());
       target = slash == std::string_view::npos ? std::string_view{"/"} : target.substr(slash);
       if (target.front() == '?') return {"/", target.substr(1)};
@@ -136,6 +136,7 @@ struct streamed_reply {
   std::uint64_t pause_after = unlimited;
   std::chrono::milliseconds pause{};
   std::uint64_t abort_after = unlimited;
+  bool head_only = false;  // a HEAD request: the header says what GET would send, no more
 };
 
 struct close_reply {};  // hang up without a response
@@ -233,7 +234,8 @@ class router {
   string_response error(http::status status, std::string_view detail) const {
     auto res = start(status);
     res.set(http::field::content_type, "text/html; charset=utf-8");
-    res.body() = error_page(static_cast<unsigned>(status), reason_for(static_cast<unsigned>(status)), detail);
+    res.body() = error_page(static_cast<unsigned>(status),
+                            reason_for(static_cast<unsigned>(status)), detail);
     return finish(std::move(res));
   }
 
@@ -268,8 +270,9 @@ class router {
     auto res = start(status);
     res.set(http::field::location, location);
     res.set(http::field::content_type, "text/html; charset=utf-8");
-    res.body() = error_page(static_cast<unsigned>(status), reason_for(static_cast<unsigned>(status)),
-                            "This page moved to " + std::string(location) + ".");
+    res.body() =
+        error_page(static_cast<unsigned>(status), reason_for(static_cast<unsigned>(status)),
+                   "This page moved to " + std::string(location) + ".");
     return finish(std::move(res));
   }
 
@@ -309,8 +312,9 @@ class router {
     // 204 and 304 never carry a body; Beast would otherwise announce Content-Length: 0 too.
     if (*code != 204 && *code != 304) {
       res.set(http::field::content_type, "text/html; charset=utf-8");
-      res.body() = error_page(static_cast<unsigned>(*code), reason_for(static_cast<unsigned>(*code)),
-                              "The fault route answered with this status on purpose.");
+      res.body() =
+          error_page(static_cast<unsigned>(*code), reason_for(static_cast<unsigned>(*code)),
+                     "The fault route answered with this status on purpose.");
       return finish(std::move(res));
     }
     return res;
@@ -342,9 +346,16 @@ class router {
     return head;
   }
 
+  streamed_reply streamed(std::string_view content_type,
+                          std::shared_ptr<const std::string> data) const {
+    streamed_reply r{streamed_head(content_type), std::move(data)};
+    r.head_only = req_.method() == http::verb::head;
+    return r;
+  }
+
   streamed_reply stall_body() const {
     static const auto body = html_of_size(20000);
-    streamed_reply r{streamed_head("text/html; charset=utf-8"), body};
+    auto r = streamed("text/html; charset=utf-8", body);
     r.head.content_length(body->size());
     r.pause_after = 1000;
     r.pause = wait_param("ms", 1000ms).value_or(0ms);
@@ -353,14 +364,14 @@ class router {
 
   streamed_reply reset_mid_body() const {
     static const auto body = html_of_size(100000);
-    streamed_reply r{streamed_head("text/html; charset=utf-8"), body};
+    auto r = streamed("text/html; charset=utf-8", body);
     r.head.content_length(body->size());
     r.abort_after = 1000;
     return r;
   }
 
   streamed_reply gzip_bomb_reply() const {
-    streamed_reply r{streamed_head("text/html"), gzip_bomb()};
+    auto r = streamed("text/html", gzip_bomb());
     r.head.set(http::field::content_encoding, "gzip");
     r.head.content_length(r.data->size());
     return r;
@@ -369,7 +380,7 @@ class router {
   streamed_reply oversized() const {
     const auto mib = number_param("mb").value_or(32);
     if (mib > 65536) throw bad_request{"mb must be at most 65536."};
-    streamed_reply r{streamed_head("text/html; charset=utf-8"), oversized_filler()};
+    auto r = streamed("text/html; charset=utf-8", oversized_filler());
     r.repeat = mib;
     if (query_param(query_, "chunked").value_or("0") == "1") {
       r.head.chunked(true);
@@ -444,13 +455,11 @@ string_response stats_response(shop_state& state, const request& req, bool reset
   res.keep_alive(req.keep_alive());
   res.body() = body.dump() + "\n";
   res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();  // Content-Length stays
   return res;
 }
 
 // --- Session ---
-
-template <class Stream>
-constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 template <class Stream>
 void arm(Stream& stream, std::chrono::steady_clock::duration timeout) {
@@ -487,6 +496,7 @@ asio::awaitable<bool> write_streamed(Stream& stream, streamed_reply& r) {
   if (auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple); ec) {
     co_return false;
   }
+  if (r.head_only) co_return true;
   const std::string& data = *r.data;
   const std::uint64_t total = data.size() * r.repeat;
   std::uint64_t sent = 0;
@@ -549,6 +559,8 @@ asio::awaitable<std::optional<ending>> carry_out(Stream& stream, plan& p) {
   co_return ending::graceful;  // close_reply
 }
 
+// Serves requests on one connection, keep-alive included, until it should end; returns
+// how to end it. /__stats is answered here so that it never counts itself.
 template <class Stream>
 asio::awaitable<ending> serve_requests(std::shared_ptr<shop_state> state, Stream& stream,
                                        std::string_view scheme) {
@@ -583,8 +595,7 @@ asio::awaitable<ending> serve_requests(std::shared_ptr<shop_state> state, Stream
   }
 }
 
-asio::awaitable<void> run_session(std::shared_ptr<shop_state> state, tcp::socket socket,
-                                  bool tls) {
+asio::awaitable<void> run_session(std::shared_ptr<shop_state> state, tcp::socket socket, bool tls) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   if (!tls) {
@@ -635,8 +646,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<shop_state> state, tcp::accept
   }
 }
 
-tcp::endpoint resolve_endpoint(asio::io_context& ioc, const std::string& host,
-                               std::uint16_t port) {
+tcp::endpoint resolve_endpoint(asio::io_context& ioc, const std::string& host, std::uint16_t port) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
   if (!ec) return {address, port};
@@ -647,10 +657,16 @@ tcp::endpoint resolve_endpoint(asio::io_context& ioc, const std::string& host,
 }
 
 void open_acceptor(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(asio::socket_base::max_listen_connections);
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::ostringstream where;
+    where << endpoint;
+    throw std::runtime_error("cannot listen on " + where.str() + ": " + ec.message());
+  }
 }
 
 }  // namespace

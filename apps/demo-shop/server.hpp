@@ -50,7 +50,7 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds both ports (throws std::system_error when a port is taken) and starts accepting
+  // Binds both ports (throws std::runtime_error when a port is taken) and starts accepting
   // once the io_context runs.
   void start();
   // Closes the listeners; open connections end when the io_context stops.

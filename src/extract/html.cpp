@@ -1,7 +1,9 @@
 // gumbo glue: an owned parse, attribute lookup and text extraction without recursion.
 #include "extract/html.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
 
 namespace pricescrape::extract::detail {
 namespace {
@@ -21,15 +23,40 @@ bool is_skipped_for_text(GumboTag tag) noexcept {
 // "<td>12</td><td>99</td>" is two numbers, not 1299.
 bool is_block(GumboTag tag) noexcept {
   switch (tag) {
-    case GUMBO_TAG_BR: case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_LI:
-    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_TD: case GUMBO_TAG_TH:
-    case GUMBO_TAG_TR: case GUMBO_TAG_TABLE: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
-    case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER:
-    case GUMBO_TAG_FOOTER: case GUMBO_TAG_NAV: case GUMBO_TAG_ASIDE: case GUMBO_TAG_DD:
-    case GUMBO_TAG_DT: case GUMBO_TAG_DL: case GUMBO_TAG_OPTION: case GUMBO_TAG_BUTTON:
-    case GUMBO_TAG_HR: case GUMBO_TAG_FORM: case GUMBO_TAG_MAIN: case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_PRE:
+    case GUMBO_TAG_BR:
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_TH:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_OPTION:
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_HR:
+    case GUMBO_TAG_FORM:
+    case GUMBO_TAG_MAIN:
+    case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FIGCAPTION:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_PRE:
       return true;
     default:
       return false;
@@ -52,7 +79,120 @@ void append_collapsed(std::string& out, std::string_view text) {
   }
 }
 
+bool is_ascii_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool is_one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (const auto n : names) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+// Elements that never hold children, or whose end tag is usually implied: they do not
+// deepen the tree in the estimate below.
+bool is_flat_element(std::string_view name) {
+  return is_one_of(name, {"area",  "base",  "br",     "col",      "embed",  "hr",       "img",
+                          "input", "link",  "meta",   "param",    "source", "track",    "wbr",
+                          "p",     "li",    "dt",     "dd",       "option", "optgroup", "tr",
+                          "td",    "th",    "thead",  "tbody",    "tfoot",  "colgroup", "rt",
+                          "rp",    "image", "keygen", "basefont", "frame"});
+}
+
+bool is_raw_text_element(std::string_view name) {
+  return is_one_of(
+      name, {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"});
+}
+
+// Position of "</name" (ASCII case-insensitive) at or after `from`, or npos.
+std::size_t find_end_tag(std::string_view text, std::string_view name, std::size_t from) {
+  while ((from = text.find("</", from)) != std::string_view::npos) {
+    bool same = from + 2 + name.size() <= text.size();
+    for (std::size_t k = 0; same && k < name.size(); ++k) {
+      same = ascii_lower(text[from + 2 + k]) == name[k];
+    }
+    if (same) return from;
+    from += 2;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
+
+void limit_nesting(std::string& text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  std::size_t dropped = 0;  // start tags blanked whose end tags are still to come
+  std::size_t i = 0;
+  const auto blank = [&](std::size_t from, std::size_t to) {
+    std::fill(text.begin() + static_cast<std::ptrdiff_t>(from),
+              text.begin() + static_cast<std::ptrdiff_t>(to), ' ');
+  };
+  while ((i = text.find('<', i)) != std::string::npos && i + 1 < text.size()) {
+    if (text.compare(i, 4, "<!--") == 0) {
+      const std::size_t end = text.find("-->", i + 4);
+      if (end == std::string::npos) break;
+      i = end + 3;
+      continue;
+    }
+    if (text[i + 1] == '!' || text[i + 1] == '?') {
+      i = text.find('>', i);
+      if (i == std::string::npos) break;
+      continue;
+    }
+    const bool closing = text[i + 1] == '/';
+    std::size_t j = i + (closing ? 2 : 1);
+    if (j >= text.size() || !is_ascii_alpha(text[j])) {
+      ++i;
+      continue;
+    }
+    std::string name;
+    while (j < text.size() &&
+           (is_ascii_alpha(text[j]) || (text[j] >= '0' && text[j] <= '9') || text[j] == '-')) {
+      if (name.size() < 32) name.push_back(ascii_lower(text[j]));
+      ++j;
+    }
+    // The end of the tag; a quoted attribute value may contain '>'.
+    char quote = 0;
+    char previous = 0;
+    while (j < text.size()) {
+      const char c = text[j];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if ((c == '"' || c == '\'') && previous == '=') {
+        quote = c;
+      } else if (c == '>') {
+        break;
+      }
+      if (!is_ascii_space(c)) previous = c;
+      ++j;
+    }
+    if (j >= text.size()) break;
+    const bool self_closing = text[j - 1] == '/';
+    if (closing) {
+      if (dropped > 0 && !is_flat_element(name)) {
+        blank(i, j + 1);
+        --dropped;
+      } else if (!is_flat_element(name) && depth > 0) {
+        --depth;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (!is_flat_element(name) && !self_closing) {
+      if (depth >= max_depth) {
+        blank(i, j + 1);
+        ++dropped;
+      } else {
+        ++depth;
+      }
+    }
+    i = j + 1;
+    if (is_raw_text_element(name) && !self_closing) {
+      const std::size_t end = find_end_tag(text, name, i);
+      if (end == std::string::npos) break;
+      i = end;
+    }
+  }
+}
 
 gumbo_arena::~gumbo_arena() {
   header* h = head_;
@@ -92,6 +232,7 @@ void gumbo_arena::deallocate(void* self, void* ptr) {
 }
 
 html_document::html_document(std::string_view utf8) : text_(utf8) {
+  limit_nesting(text_, max_nesting_depth);
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = &gumbo_arena::allocate;
   options.deallocator = &gumbo_arena::deallocate;
@@ -102,8 +243,7 @@ html_document::html_document(std::string_view utf8) : text_(utf8) {
 }
 
 bool is_element(const GumboNode* node) noexcept {
-  return node != nullptr &&
-         (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE);
+  return node != nullptr && (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE);
 }
 
 GumboTag tag_of(const GumboNode* node) noexcept {
@@ -182,7 +322,7 @@ std::vector<const GumboNode*> children(const GumboNode* node) {
   return out;
 }
 
-std::string text_content(const GumboNode* node, std::size_t max_bytes) {
+std::string text_content(const GumboNode* node, std::size_t max_bytes, node_predicate skip) {
   std::string out;
   if (node == nullptr) return out;
   // A null entry on the stack marks the end of a block element, where a space goes.
@@ -202,7 +342,8 @@ std::string text_content(const GumboNode* node, std::size_t max_bytes) {
         break;
       case GUMBO_NODE_ELEMENT:
       case GUMBO_NODE_DOCUMENT: {
-        if (n->type == GUMBO_NODE_ELEMENT && is_skipped_for_text(n->v.element.tag) && n != node) {
+        if (n != node && n->type == GUMBO_NODE_ELEMENT &&
+            (is_skipped_for_text(n->v.element.tag) || (skip != nullptr && skip(n)))) {
           break;
         }
         const bool block = n->type == GUMBO_NODE_ELEMENT && is_block(n->v.element.tag);

@@ -33,6 +33,17 @@ class gumbo_arena {
   header* head_ = nullptr;
 };
 
+// gumbo's tree builder checks element scopes by walking the stack of open elements, so
+// its time grows with depth squared: 100,000 nested divs take half a minute. Deeper
+// than this, start tags (and their end tags) are blanked out before parsing; their
+// text stays. Real pages are rarely a few hundred deep.
+inline constexpr std::size_t max_nesting_depth = 12000;
+
+// Blanks (with spaces, keeping offsets) start tags nested deeper than `max_depth`,
+// and the end tags that would close them, by an estimate of the tree depth that
+// ignores void elements and those whose end tag is implied (p, li, td, ...).
+void limit_nesting(std::string& text, std::size_t max_depth);
+
 // A parsed HTML document. Parsing never fails: gumbo recovers from any input the way
 // browsers do.
 class html_document {
@@ -89,8 +100,11 @@ void for_each_element(const GumboNode* root, Visit&& visit) {
 }
 
 // The visible text under `node`, whitespace collapsed to single spaces and trimmed;
-// script, style, template and noscript are skipped. Stops after about `max_bytes`.
-std::string text_content(const GumboNode* node, std::size_t max_bytes = std::string::npos);
+// script, style, template and noscript are skipped, and so are descendant elements
+// for which `skip` returns true. Stops after about `max_bytes`.
+using node_predicate = bool (*)(const GumboNode*);
+std::string text_content(const GumboNode* node, std::size_t max_bytes = std::string::npos,
+                         node_predicate skip = nullptr);
 
 // The raw text of a script or style element (its text children, unmodified).
 std::string raw_text(const GumboNode* node);

@@ -82,8 +82,8 @@ constexpr auto iso_codes = std::to_array<std::string_view>({
 // Codes that are also everyday words ("all", "top", "try", "PHP"): taken only right
 // next to a number, where the word reading is unlikely.
 constexpr auto word_like_codes = std::to_array<std::string_view>({
-    "ALL", "AMD", "ARS", "BAM", "BOB", "COP", "CUP", "EEK", "ESP", "GEL", "MAD",
-    "MOP", "MUR", "NAD", "PEN", "PHP", "RON", "SAR", "SIT", "SOS", "STD", "TOP", "TRY",
+    "ALL", "AMD", "ARS", "BAM", "BOB", "COP", "CUP", "EEK", "ESP", "GEL", "MAD", "MOP",
+    "MUR", "NAD", "PEN", "PHP", "RON", "SAR", "SIT", "SOS", "STD", "TOP", "TRY",
 });
 
 // Currencies whose minor unit has three digits, so "1.250" there is one and a quarter.
@@ -209,9 +209,7 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
-bool is_iso_code(std::string_view s) {
-  return s.size() == 3 && contains(iso_codes, to_upper(s));
-}
+bool is_iso_code(std::string_view s) { return s.size() == 3 && contains(iso_codes, to_upper(s)); }
 
 bool is_one_of(std::string_view value, std::initializer_list<std::string_view> options) {
   return std::find(options.begin(), options.end(), value) != options.end();
@@ -363,10 +361,10 @@ std::vector<currency_match> find_currencies(std::string_view s) {
     // "Ph. Eur." is a pharmacopoeia, not money).
     if (i + 3 <= s.size() && !is_letter(before)) {
       const std::string_view word = s.substr(i, 3);
-      const bool upper = std::all_of(word.begin(), word.end(),
-                                     [](char c) { return c >= 'A' && c <= 'Z'; });
-      const bool lower = std::all_of(word.begin(), word.end(),
-                                     [](char c) { return c >= 'a' && c <= 'z'; });
+      const bool upper =
+          std::all_of(word.begin(), word.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+      const bool lower =
+          std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
       std::size_t after_length = 0;
       const bool ends_word =
           i + 3 == s.size() || !is_letter(code_point_at(s, i + 3, &after_length));
@@ -438,8 +436,7 @@ const number_match* choose_number(std::string_view s, const std::vector<number_m
   for (std::size_t k = 1; k < numbers.size(); ++k) {
     if (!adjacent(numbers[k])) continue;
     if (k == 1) {
-      const std::string_view between =
-          s.substr(numbers[0].end, numbers[1].begin - numbers[0].end);
+      const std::string_view between = s.substr(numbers[0].end, numbers[1].begin - numbers[0].end);
       if (is_range_connector(between)) return &numbers.front();
     }
     return &numbers[k];
@@ -567,11 +564,10 @@ std::optional<std::string> currency_to_iso(std::string_view token,
   if (detail::is_iso_code(token)) return detail::to_upper(token);
 
   if (token == "$") {
-    return resolve_ambiguous("USD", def,
-                             {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "ARS",
-                              "CLP", "COP", "CUP", "DOP", "UYU", "BSD", "BBD", "BZD", "BMD",
-                              "BND", "FJD", "GYD", "JMD", "KYD", "LRD", "NAD", "SBD", "SRD",
-                              "TTD", "XCD", "ZWL", "CVE", "SVC", "ECS"});
+    return resolve_ambiguous(
+        "USD", def, {"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN", "ARS", "CLP", "COP",
+                     "CUP", "DOP", "UYU", "BSD", "BBD", "BZD", "BMD", "BND", "FJD", "GYD", "JMD",
+                     "KYD", "LRD", "NAD", "SBD", "SRD", "TTD", "XCD", "ZWL", "CVE", "SVC", "ECS"});
   }
   if (token == "kr" || token == "kr." || token == "Kr" || token == "KR") {
     return resolve_ambiguous("SEK", def, {"SEK", "NOK", "DKK", "ISK"});
@@ -612,7 +608,8 @@ parsed_price parse_price(std::string_view text, const price_parse_options& optio
   const auto currencies = detail::find_currencies(s);
   std::optional<detail::currency_match> currency = detail::pick_currency(currencies);
   if (!currency && !options.currency_hint.empty()) {
-    currency = detail::pick_currency(detail::find_currencies(detail::normalize(options.currency_hint)));
+    currency =
+        detail::pick_currency(detail::find_currencies(detail::normalize(options.currency_hint)));
   }
   if (currency) {
     result.currency_token = currency->token;

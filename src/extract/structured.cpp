@@ -316,15 +316,24 @@ std::string microdata_value(const GumboNode* node) {
   switch (tag) {
     case GUMBO_TAG_META:
       return attr("content");
-    case GUMBO_TAG_A: case GUMBO_TAG_AREA: case GUMBO_TAG_LINK:
+    case GUMBO_TAG_A:
+    case GUMBO_TAG_AREA:
+    case GUMBO_TAG_LINK:
       if (auto href = attribute(node, "href")) return std::string(*href);
       break;
-    case GUMBO_TAG_IMG: case GUMBO_TAG_AUDIO: case GUMBO_TAG_EMBED: case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_SOURCE: case GUMBO_TAG_TRACK: case GUMBO_TAG_VIDEO:
+    case GUMBO_TAG_IMG:
+    case GUMBO_TAG_AUDIO:
+    case GUMBO_TAG_EMBED:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_SOURCE:
+    case GUMBO_TAG_TRACK:
+    case GUMBO_TAG_VIDEO:
       return attr("src");
     case GUMBO_TAG_OBJECT:
       return attr("data");
-    case GUMBO_TAG_DATA: case GUMBO_TAG_METER: case GUMBO_TAG_INPUT:
+    case GUMBO_TAG_DATA:
+    case GUMBO_TAG_METER:
+    case GUMBO_TAG_INPUT:
       if (auto value = attribute(node, "value")) return std::string(*value);
       break;
     case GUMBO_TAG_TIME:
@@ -338,9 +347,8 @@ std::string microdata_value(const GumboNode* node) {
 }
 
 bool wanted_property(std::string_view name) {
-  return name == "price" || name == "lowPrice" || name == "lowprice" ||
-         name == "priceCurrency" || name == "pricecurrency" || name == "availability" ||
-         name == "name";
+  return name == "price" || name == "lowPrice" || name == "lowprice" || name == "priceCurrency" ||
+         name == "pricecurrency" || name == "availability" || name == "name";
 }
 
 std::string canonical_property(std::string_view name) {
@@ -497,8 +505,7 @@ std::string clean_jsonld(std::string_view text) {
         ++j;
       }
       out.push_back('"');
-      out.push_back(number_marker == '\x01' ? '\\' : number_marker);
-      out.append("u0001");
+      out.append("\\u0001");  // number_marker, escaped
       out.append(s.substr(i, j - i));
       out.push_back('"');
       last = '"';
@@ -561,9 +568,9 @@ std::optional<std::string> decimal_from_json_number(std::string_view token) {
 
 std::optional<std::string> normalize_availability(std::string_view value) {
   std::string_view v = trim(value);
-  for (const std::string_view prefix :
-       {"https://schema.org/", "http://schema.org/", "schema.org/", "schema:",
-        "https://www.schema.org/", "http://www.schema.org/", "http://data-vocabulary.org/"}) {
+  for (const std::string_view prefix : {"https://schema.org/", "http://schema.org/", "schema.org/",
+                                        "schema:", "https://www.schema.org/",
+                                        "http://www.schema.org/", "http://data-vocabulary.org/"}) {
     if (v.size() >= prefix.size()) {
       bool same = true;
       for (std::size_t i = 0; i < prefix.size() && same; ++i) {
@@ -584,24 +591,15 @@ std::optional<std::string> normalize_availability(std::string_view value) {
     std::string_view name;
   };
   static constexpr std::array<entry, 19> names{{
-      {"instock", "InStock"},
-      {"available", "InStock"},
-      {"outofstock", "OutOfStock"},
-      {"oos", "OutOfStock"},
-      {"unavailable", "OutOfStock"},
-      {"soldout", "SoldOut"},
-      {"preorder", "PreOrder"},
-      {"presale", "PreSale"},
-      {"backorder", "BackOrder"},
-      {"availablefororder", "BackOrder"},
-      {"discontinued", "Discontinued"},
-      {"limitedavailability", "LimitedAvailability"},
-      {"onlineonly", "OnlineOnly"},
-      {"instoreonly", "InStoreOnly"},
-      {"madetoorder", "MadeToOrder"},
-      {"reserved", "Reserved"},
-      {"pending", "PreOrder"},
-      {"outofstockonline", "OutOfStock"},
+      {"instock", "InStock"},           {"available", "InStock"},
+      {"outofstock", "OutOfStock"},     {"oos", "OutOfStock"},
+      {"unavailable", "OutOfStock"},    {"soldout", "SoldOut"},
+      {"preorder", "PreOrder"},         {"presale", "PreSale"},
+      {"backorder", "BackOrder"},       {"availablefororder", "BackOrder"},
+      {"discontinued", "Discontinued"}, {"limitedavailability", "LimitedAvailability"},
+      {"onlineonly", "OnlineOnly"},     {"instoreonly", "InStoreOnly"},
+      {"madetoorder", "MadeToOrder"},   {"reserved", "Reserved"},
+      {"pending", "PreOrder"},          {"outofstockonline", "OutOfStock"},
       {"instockonline", "InStock"},
   }};
   for (const auto& e : names) {
@@ -685,8 +683,11 @@ structured_data find_structured(const GumboNode* root) {
         inner = static_cast<int>(scopes.size()) - 1;
       }
     }
-    const auto kids = children(node);
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.emplace_back(*it, inner);
+    const GumboVector& kids =
+        node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
+    for (unsigned int k = kids.length; k > 0; --k) {
+      stack.emplace_back(static_cast<const GumboNode*>(kids.data[k - 1]), inner);
+    }
   }
   data.microdata = build_microdata(scopes, props);
 
@@ -704,6 +705,7 @@ structured_data find_structured(const GumboNode* root) {
     if (o.price) data.meta.push_back(std::move(o));
   }
   data.og_title = meta.title;
+  if (!meta.currencies.empty()) data.meta_currency = currency_to_iso(meta.currencies.front());
   return data;
 }
 

@@ -27,6 +27,7 @@ struct structured_data {
   std::vector<structured_offer> microdata;
   std::vector<structured_offer> meta;
   std::optional<std::string> og_title;
+  std::optional<std::string> meta_currency;  // product:price:currency, even without an amount
 };
 
 // Everything structured in a parsed page, in document order within each source.

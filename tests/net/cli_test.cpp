@@ -1,1 +1,226 @@
-// placeholder: being written
+// The pricescrape binary as users run it: options, exit codes, formats, files, signals.
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace pricescrape::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+demo_shop& shop() {
+  static demo_shop instance;
+  return instance;
+}
+
+fs::path temp_dir() {
+  auto dir = fs::temp_directory_path() / ("pricescrape-cli-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const auto path = temp_dir() / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::vector<std::string> with_cacert(std::vector<std::string> args) {
+  args.push_back("--cacert");
+  args.push_back(shop().cert());
+  args.push_back("--no-progress");
+  return args;
+}
+
+int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(Cli, HelpListsOptionsAndExitsZero) {
+  auto r = run_cli({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (auto opt : {"--concurrency", "--per-host", "--format", "--output", "--timeout",
+                   "--connect-timeout", "--retries", "--max-redirects", "--max-body",
+                   "--user-agent", "--header", "--cacert", "--insecure", "--quiet",
+                   "--log-format", "--no-progress", "extract"})
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+  auto r = run_cli({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("pricescrape 0."), std::string::npos) << r.out;
+}
+
+struct bad_usage {
+  std::vector<std::string> args;
+  std::string mentions;
+};
+
+class CliBadUsage : public ::testing::TestWithParam<bad_usage> {};
+
+TEST_P(CliBadUsage, ExitsTwoWithOneLineAndNoOutput) {
+  const auto input = write_file("ok-urls.txt", shop().http_url("/products/widget.html") + "\n");
+  auto args = GetParam().args;
+  if (args.empty() || args.front() != "NOINPUT") args.insert(args.begin(), input);
+  else args.erase(args.begin());
+  const auto before = shop().stats().at("requests").get<int>();
+  auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(GetParam().mentions), std::string::npos) << r.err;
+  EXPECT_EQ(shop().stats().at("requests").get<int>(), before) << "a request was sent";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, CliBadUsage,
+    ::testing::Values(bad_usage{{"-c", "0"}, "--concurrency"},
+                      bad_usage{{"-c", "10001"}, "--concurrency"},
+                      bad_usage{{"-c", "ten"}, "--concurrency"},
+                      bad_usage{{"-f", "xml"}, "--format"},
+                      bad_usage{{"--timeout", "-1"}, "--timeout"},
+                      bad_usage{{"--max-body", "lots"}, "--max-body"},
+                      bad_usage{{"--retries", "-2"}, "--retries"},
+                      bad_usage{{"-H", "no colon here"}, "--header"},
+                      bad_usage{{"--cacert", "/nonexistent/ca.pem"}, "--cacert"},
+                      bad_usage{{"--no-such-option"}, "no-such-option"},
+                      bad_usage{{"NOINPUT", "/nonexistent/urls.txt"}, "/nonexistent/urls.txt"},
+                      bad_usage{{"NOINPUT", "/tmp"}, "Is a directory"},
+                      bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"}));
+
+TEST(Cli, BadCaBundleContentExitsTwoBeforeAnyRequest) {
+  const auto input = write_file("one.txt", shop().http_url("/products/widget.html") + "\n");
+  const auto bogus = write_file("bogus.pem", "this is not a certificate\n");
+  auto r = run_cli({input, "--cacert", bogus});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--cacert"), std::string::npos) << r.err;
+}
+
+TEST(Cli, StdinJsonlAndExitCodeOne) {
+  const std::string input = shop().https_url("/products/widget.html") + "\n" +
+                            "# comment\n\n" + shop().https_url("/missing.html") + "\nnot a url\n";
+  auto r = run_cli(with_cacert({"-", "-f", "jsonl", "-q"}), input);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].at("price"), "19.99");
+  EXPECT_EQ(records[1].at("error").at("kind"), "http_status");
+  EXPECT_EQ(records[2].at("error").at("kind"), "invalid_url");
+  EXPECT_EQ(records[2].at("index"), 2);
+  EXPECT_TRUE(r.err.empty()) << "-q must keep stderr quiet: " << r.err;
+}
+
+TEST(Cli, AllOkExitsZeroWithSummaryOnStderrOnly) {
+  const auto input = write_file("two.txt", shop().http_url("/products/widget.html?a=1") + "\n" +
+                                               shop().http_url("/products/widget.html?a=2") + "\n");
+  auto r = run_cli(with_cacert({input}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto records = parse_records(r.out, false);  // stdout is exactly one JSON array
+  EXPECT_EQ(records.size(), 2u);
+  EXPECT_NE(r.err.find("2 URLs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 ok"), std::string::npos) << r.err;
+}
+
+TEST(Cli, CsvHasHeaderAndQuoting) {
+  const auto input = write_file("csv.txt", shop().http_url("/products/widget.html") + "\n");
+  auto r = run_cli(with_cacert({input, "-f", "csv", "-q"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("index,url,final_url,ok,status,price,currency,title,availability,source,"
+                        "attempts,elapsed_ms,fetched_at,error_kind,error_message\n", 0), 0u)
+      << r.out;
+  EXPECT_NE(r.out.find(",19.99,USD,Acme Widget,InStock,"), std::string::npos) << r.out;
+}
+
+TEST(Cli, OutputFileIsWrittenAtomically) {
+  const auto input = write_file("file.txt", shop().http_url("/products/widget.html") + "\n");
+  const auto target = temp_dir() / "out.json";
+  fs::remove(target);
+  auto r = run_cli(with_cacert({input, "-o", target.string(), "-q"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  std::ifstream in(target);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(parse_records(text, false).size(), 1u);
+  for (const auto& entry : fs::directory_iterator(temp_dir()))
+    EXPECT_EQ(entry.path().filename().string().find(".out.json.tmp"), std::string::npos);
+}
+
+TEST(Cli, SigintMidRunLeavesValidJsonAndExits130) {
+  std::string input;
+  for (int i = 0; i < 200; ++i)
+    input += shop().http_url("/products/widget.html?delay=400&i=" + std::to_string(i)) + "\n";
+  const auto file = write_file("slow.txt", input);
+  auto r = run_cli(with_cacert({file, "-c", "4"}), "", 1500ms);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  auto records = parse_records(r.out, false);  // throws if the array is not closed
+  // Finished URLs, then the in-flight ones as cancelled; URLs never started are left out.
+  ASSERT_GT(records.size(), 4u);
+  ASSERT_LT(records.size(), 40u);
+  std::size_t cancelled = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].at("index"), i);  // a prefix of the input, in order
+    if (!records[i].at("ok").get<bool>()) {
+      EXPECT_EQ(records[i].at("error").at("kind"), "cancelled");
+      ++cancelled;
+    }
+  }
+  EXPECT_GE(cancelled, 1u);
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SecondSigintExitsAtOnce) {
+  std::string input;
+  for (int i = 0; i < 50; ++i)
+    input += shop().http_url("/__fault/slow-headers?ms=20000&i=" + std::to_string(i)) + "\n";
+  const auto file = write_file("stuck.txt", input);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_cli(with_cacert({file, "-c", "2"}), "", 800ms, 2);
+  EXPECT_EQ(r.exit_code, 130);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+TEST(Cli, ExtractReadsSavedPagesIncludingGzip) {
+  const std::string page = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop/products/widget.html";
+  const auto gz = (temp_dir() / "widget.html.gz").string();
+  ASSERT_EQ(std::system(("gzip -c '" + page + "' > '" + gz + "'").c_str()), 0);
+  auto r = run_cli({"extract", "-f", "jsonl", page, gz});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& rec : records) {
+    EXPECT_EQ(rec.at("price"), "19.99");
+    EXPECT_EQ(rec.at("currency"), "USD");
+  }
+  EXPECT_EQ(records[1].at("file"), gz);
+}
+
+TEST(Cli, ExtractExplainListsCandidates) {
+  const std::string page = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop/products/widget.html";
+  auto r = run_cli({"extract", "--explain", "-f", "jsonl", page});
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_TRUE(records[0].at("explain").is_array());
+  EXPECT_FALSE(records[0].at("explain").empty());
+}
+
+TEST(Cli, JsonLogFormatWritesJsonLinesOnStderr) {
+  const auto input = write_file("log.txt", "not a url\n");
+  auto r = run_cli({input, "--log-format", "json", "--no-progress"});
+  EXPECT_EQ(r.exit_code, 1);
+  std::istringstream lines(r.err);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_TRUE(j.contains("level"));
+    EXPECT_TRUE(j.contains("message"));
+    ++n;
+  }
+  EXPECT_GE(n, 1);
+}
+
+}  // namespace
+}  // namespace pricescrape::testing

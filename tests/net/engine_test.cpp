@@ -1,1 +1,211 @@
-// placeholder: being written
+// The engine end to end in-process: limits, reuse, order, every fault in one batch.
+#include "support.hpp"
+
+#include <pricescrape/engine.hpp>
+#include <pricescrape/output/writer.hpp>
+#include <pricescrape/url_source.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace pricescrape::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+demo_shop& shop() {
+  static demo_shop instance;
+  return instance;
+}
+
+struct batch_run {
+  batch_summary summary;
+  std::vector<nlohmann::json> records;
+};
+
+engine_options test_options(std::size_t concurrency) {
+  engine_options o;
+  o.concurrency = concurrency;
+  o.handle_signals = false;
+  o.http.cacert = shop().cert();
+  o.http.backoff_base = 20ms;
+  o.http.backoff_cap = 100ms;
+  o.http.timeout = 5s;
+  o.http.max_idle_per_origin = concurrency;
+  return o;
+}
+
+batch_run run(const std::string& input, const engine_options& options) {
+  std::istringstream in(input);
+  std::ostringstream out;
+  url_source source(in);
+  auto writer = output::make_writer(output::format::jsonl, output::schema::fetch, out);
+  batch_run result;
+  result.summary = run_batch(source, *writer, options);
+  result.records = parse_records(out.str(), true);
+  return result;
+}
+
+std::string lines(const std::vector<std::string>& urls) {
+  std::string text;
+  for (const auto& u : urls) text += u + "\n";
+  return text;
+}
+
+class EngineOverBothSchemes : public ::testing::TestWithParam<bool> {
+ protected:
+  std::string url(const std::string& target) const { return shop().url(GetParam(), target); }
+};
+
+// Limits are measured on a shop of their own: requests that other tests abandoned
+// (timeouts, slow routes) would still count as in flight at a shared one.
+class EngineLimits : public ::testing::TestWithParam<bool> {
+ protected:
+  demo_shop fresh_;
+  std::string url(const std::string& target) const { return fresh_.url(GetParam(), target); }
+  engine_options options(std::size_t concurrency) const {
+    auto o = test_options(concurrency);
+    o.http.cacert = fresh_.cert();  // each shop generates its own certificate
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Scheme, EngineLimits, ::testing::Values(false, true),
+                         [](const auto& param_info) { return param_info.param ? "https" : "http"; });
+
+INSTANTIATE_TEST_SUITE_P(Scheme, EngineOverBothSchemes, ::testing::Values(false, true),
+                         [](const auto& param_info) { return param_info.param ? "https" : "http"; });
+
+TEST_P(EngineLimits, ConcurrencyBoundHoldsAtTheServer) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 60; ++i)
+    urls.push_back(url("/products/widget.html?delay=40&i=" + std::to_string(i)));
+  fresh_.reset_stats();
+  auto r = run(lines(urls), options(5));
+  EXPECT_EQ(r.summary.ok, 60u);
+  const auto stats = fresh_.stats();
+  EXPECT_LE(stats.at("peak_in_flight").get<int>(), 5);
+  EXPECT_GE(stats.at("peak_in_flight").get<int>(), 3);  // the limit is used, not just obeyed
+}
+
+TEST_P(EngineLimits, PerHostLimitHolds) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 30; ++i)
+    urls.push_back(url("/products/widget.html?delay=40&i=" + std::to_string(i)));
+  auto limited = options(10);
+  limited.per_host = 2;
+  fresh_.reset_stats();
+  auto r = run(lines(urls), limited);
+  EXPECT_EQ(r.summary.ok, 30u);
+  EXPECT_LE(fresh_.stats().at("peak_in_flight").get<int>(), 2);
+}
+
+TEST_P(EngineLimits, HundredUrlsOnOneHostOpenAtMostConcurrencyConnections) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 100; ++i) urls.push_back(url("/products/widget.html?i=" + std::to_string(i)));
+  fresh_.reset_stats();
+  auto r = run(lines(urls), options(10));
+  EXPECT_EQ(r.summary.ok, 100u);
+  const auto stats = fresh_.stats();
+  // The /__stats request itself arrives on one more connection.
+  EXPECT_LE(stats.at("connections_accepted").get<int>() - 1, 10);
+  EXPECT_LE(r.summary.http.connections_opened, 10u);
+  EXPECT_EQ(r.summary.http.connections_opened + r.summary.http.connections_reused, 100u);
+  if (GetParam()) {
+    EXPECT_LE(stats.at("tls_handshakes").get<int>(), 10);
+  }
+}
+
+TEST_P(EngineOverBothSchemes, ThousandUrlsGiveThousandRecordsInInputOrder) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 97 == 5) urls.push_back("not a url " + std::to_string(i));
+    else if (i % 50 == 7) urls.push_back(url("/missing-" + std::to_string(i) + ".html"));
+    else urls.push_back(url("/products/widget.html?i=" + std::to_string(i)));
+  }
+  // Comments and blanks do not count towards indices.
+  std::string input = "# a comment\n\n" + lines(urls) + "   \n";
+  auto r = run(input, test_options(10));
+  ASSERT_EQ(r.records.size(), 1000u);
+  for (std::size_t i = 0; i < r.records.size(); ++i) {
+    ASSERT_EQ(r.records[i].at("index").get<std::size_t>(), i);
+    ASSERT_EQ(r.records[i].at("url").get<std::string>(), urls[i]);
+    const auto& error = r.records[i].at("error");
+    if (i % 97 == 5) EXPECT_EQ(error.at("kind"), "invalid_url") << i;
+    else if (i % 50 == 7) EXPECT_EQ(error.at("kind"), "http_status") << i;
+    else EXPECT_EQ(r.records[i].at("price"), "19.99") << i;
+  }
+}
+
+TEST(Engine, EveryFaultBecomesItsRecordAndTheBatchGoesOn) {
+  auto options = test_options(4);
+  options.http.timeout = 500ms;
+  options.http.max_body = 2u << 20;
+  options.http.max_redirects = 3;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {shop().https_url("/products/widget.html"), "ok"},
+      {"ftp://example.com/file", "invalid_url"},
+      {"http://" + unresolvable_host + "/", "dns"},
+      {"http://127.0.0.1:" + std::to_string(unused_port()) + "/", "connect"},
+      {"https://127.0.0.1:" + std::to_string(shop().http_port()) + "/", "tls"},
+      {shop().http_url("/__fault/slow-headers?ms=5000"), "timeout"},
+      {shop().http_url("/__fault/garbage-status"), "protocol"},
+      {shop().http_url("/__fault/redirect-loop"), "redirects"},
+      {shop().http_url("/nope.html"), "http_status"},
+      {shop().http_url("/__fault/status/429?retry-after=0"), "rate_limited"},
+      {shop().http_url("/__fault/gzip-bomb"), "too_large"},
+      {shop().http_url("/__fault/content-type?type=image/png&body=binary"), "not_html"},
+      {shop().http_url("/products/oak-bookshelf.html"), "no_price"},
+      {shop().http_url("/products/widget.html?again=1"), "ok"},
+  };
+  std::vector<std::string> urls;
+  for (const auto& c : cases) urls.push_back(c.first);
+  auto r = run(lines(urls), options);
+  ASSERT_EQ(r.records.size(), cases.size())
+      << "summary: " << r.summary.records << " records, interrupted " << r.summary.interrupted;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& rec = r.records[i];
+    const std::string got = rec.at("ok").get<bool>() ? "ok" : rec.at("error").at("kind").get<std::string>();
+    EXPECT_EQ(got, cases[i].second) << cases[i].first << ": " << rec.dump();
+    if (!rec.at("ok").get<bool>()) {
+      EXPECT_FALSE(rec.at("error").at("message").get<std::string>().empty());
+    }
+  }
+  EXPECT_EQ(r.summary.ok, 2u);
+  EXPECT_EQ(r.summary.records, cases.size());
+}
+
+TEST(Engine, SlowHeadOfLineDoesNotBreakOrderWithATinyWindow) {
+  auto options = test_options(4);
+  options.reorder_window = 3;
+  std::vector<std::string> urls{shop().http_url("/products/widget.html?delay=300")};
+  for (int i = 0; i < 20; ++i)
+    urls.push_back(shop().http_url("/products/widget.html?n=" + std::to_string(i)));
+  auto r = run(lines(urls), options);
+  ASSERT_EQ(r.records.size(), urls.size());
+  for (std::size_t i = 0; i < urls.size(); ++i) EXPECT_EQ(r.records[i].at("index"), i);
+}
+
+TEST(Engine, RecordsCarryProductFields) {
+  auto r = run(lines({shop().https_url("/products/widget.html")}), test_options(1));
+  ASSERT_EQ(r.records.size(), 1u);
+  const auto& rec = r.records[0];
+  EXPECT_EQ(rec.at("price"), "19.99");
+  EXPECT_EQ(rec.at("currency"), "USD");
+  EXPECT_EQ(rec.at("title"), "Acme Widget");
+  EXPECT_EQ(rec.at("availability"), "InStock");
+  EXPECT_EQ(rec.at("status"), 200);
+  EXPECT_EQ(rec.at("attempts"), 1);
+  EXPECT_TRUE(rec.at("error").is_null());
+  EXPECT_EQ(rec.at("fetched_at").get<std::string>().back(), 'Z');
+}
+
+TEST(Engine, EmptyInputGivesNoRecords) {
+  auto r = run("# nothing here\n\n", test_options(3));
+  EXPECT_TRUE(r.records.empty());
+  EXPECT_EQ(r.summary.records, 0u);
+}
+
+}  // namespace
+}  // namespace pricescrape::testing

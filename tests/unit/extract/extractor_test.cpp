@@ -1,1 +1,269 @@
-// placeholder: being written
+// Tests for extract/extractor: whole pages in, products out. Fixture pages live in
+// tests/fixtures and were written for these tests.
+#include <pricescrape/extract/extractor.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pricescrape::extract {
+namespace {
+
+std::string read_fixture(const std::string& name) {
+  std::ifstream in(std::string(PRICESCRAPE_FIXTURES_DIR) + "/" + name, std::ios::binary);
+  EXPECT_TRUE(in) << "missing fixture " << name;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+extraction extract_fixture(const std::string& name, std::string_view content_type = "text/html",
+                           std::string_view url = "https://shop.example/p/1") {
+  const std::string body = read_fixture(name);
+  return extract_product({body, content_type, url}, {.explain = true});
+}
+
+// ---- one test per fixture page ---------------------------------------------------------
+
+struct page_case {
+  std::string fixture;
+  product expected;
+};
+
+void PrintTo(const page_case& c, std::ostream* os) { *os << c.fixture; }
+
+class FixturePages : public testing::TestWithParam<page_case> {};
+
+TEST_P(FixturePages, ExtractsTheProduct) {
+  const extraction r = extract_fixture(GetParam().fixture);
+  const product& want = GetParam().expected;
+  EXPECT_EQ(r.found.price, want.price);
+  EXPECT_EQ(r.found.currency, want.currency);
+  EXPECT_EQ(r.found.title, want.title);
+  EXPECT_EQ(r.found.availability, want.availability);
+  EXPECT_EQ(r.found.source, want.source);
+  EXPECT_EQ(r.error.has_value(), !want.price.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, FixturePages,
+    testing::Values(
+        page_case{"jsonld-product.html",
+                  {"2879.2", "USD", "Acme Anvil 20 kg", "InStock", "jsonld"}},
+        page_case{"jsonld-graph.html",
+                  {"1299", "EUR", "Kaffeemühle Modell K2", "LimitedAvailability", "jsonld"}},
+        page_case{"jsonld-broken.html",
+                  {"89.9", "GBP", "Trail Shoe Model X", "OutOfStock", "jsonld"}},
+        page_case{"microdata.html",
+                  {"49.9", "EUR", "Chaise pliante en hêtre", "PreOrder", "microdata"}},
+        page_case{"opengraph.html", {"349", "NOK", "Wool Scarf, Forest Green", "InStock", "meta"}},
+        page_case{"no-price.html",
+                  {std::nullopt, std::nullopt, "About us", std::nullopt, std::nullopt}},
+        page_case{"windows-1252.html", {"24.95", "EUR", "Café press", std::nullopt, "visible"}},
+        page_case{"shift_jis.html", {"1980", "JPY", "緑茶 100g", std::nullopt, "visible"}}),
+    [](const testing::TestParamInfo<page_case>& p) {
+      std::string name;
+      for (char c : p.param.fixture.substr(0, p.param.fixture.find('.'))) {
+        name.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+      }
+      return name;
+    });
+
+// ---- behaviour ------------------------------------------------------------------------
+
+TEST(Extractor, NoPriceErrorSaysWhereItLooked) {
+  const extraction r = extract_fixture("no-price.html");
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_EQ(r.error->kind, error_kind::no_price);
+  EXPECT_EQ(r.error->message,
+            "no price found on the page (looked at JSON-LD, microdata, meta tags, visible "
+            "prices)");
+}
+
+TEST(Extractor, ExplainListsCandidatesBestFirst) {
+  const extraction r = extract_fixture("jsonld-product.html");
+  ASSERT_GE(r.candidates.size(), 2u);
+  EXPECT_EQ(r.candidates[0].source, "jsonld");
+  EXPECT_EQ(r.candidates[0].price, "2879.2");
+  EXPECT_NE(r.candidates[0].why.find("agrees with visible"), std::string::npos)
+      << r.candidates[0].why;
+  for (const auto& c : r.candidates) {
+    EXPECT_NE(c.price, "3199") << "a struck-through price was a candidate";
+  }
+  for (std::size_t i = 1; i < r.candidates.size(); ++i) {
+    EXPECT_GE(r.candidates[i - 1].score, r.candidates[i].score);
+  }
+}
+
+TEST(Extractor, NoCandidatesWithoutExplain) {
+  const std::string body = read_fixture("jsonld-product.html");
+  const extraction r = extract_product({body, "text/html", ""});
+  EXPECT_TRUE(r.candidates.empty());
+  EXPECT_EQ(r.found.price, "2879.2");
+}
+
+TEST(Extractor, Windows1252EuroByteIsDecoded) {
+  const std::string body = read_fixture("windows-1252.html");
+  ASSERT_NE(body.find('\x80'), std::string::npos);  // the fixture holds the real byte
+  const extraction r = extract_fixture("windows-1252.html");
+  ASSERT_FALSE(r.candidates.empty());
+  EXPECT_EQ(r.candidates[0].text, "Prix : 24,95 \u20AC");  // no-break space collapsed
+}
+
+TEST(Extractor, ContentTypeCharsetIsHonoured) {
+  // The same bytes declared as ISO-8859-15 make 0xA4 a euro sign.
+  const std::string body = "<html><body><span class=price>19,90 \xA4</span></body></html>";
+  const extraction r = extract_product({body, "text/html; charset=iso-8859-15", ""});
+  EXPECT_EQ(r.found.price, "19.9");
+  EXPECT_EQ(r.found.currency, "EUR");
+}
+
+TEST(Extractor, JsonLdWinsOverDisagreeingMeta) {
+  const std::string body = R"(<html><head>
+    <meta property="product:price:amount" content="25.00">
+    <meta property="product:price:currency" content="EUR">
+    <script type="application/ld+json">
+      {"@type":"Product","name":"X","offers":{"price":"19.99","priceCurrency":"EUR"}}
+    </script></head><body></body></html>)";
+  const extraction r = extract_product({body, "", ""});
+  EXPECT_EQ(r.found.price, "19.99");
+  EXPECT_EQ(r.found.source, "jsonld");
+}
+
+TEST(Extractor, AgreementPicksAmongJsonLdOffers) {
+  const std::string body = R"(<html><head>
+    <meta property="og:price:amount" content="15.0">
+    <script type="application/ld+json">
+      [{"@type":"Product","name":"Variant A","offers":{"price":"12.00","priceCurrency":"EUR"}},
+       {"@type":"Product","name":"Variant B","offers":{"price":"15.00","priceCurrency":"EUR"}}]
+    </script></head></html>)";
+  const extraction r = extract_product({body, "", ""});
+  EXPECT_EQ(r.found.price, "15");
+  EXPECT_EQ(r.found.title, "Variant B");
+}
+
+TEST(Extractor, CurrencyFromAnotherSourceWhenMissing) {
+  const std::string body = R"(<html><head>
+    <meta property="product:price:currency" content="SEK">
+    <script type="application/ld+json">{"@type":"Product","offers":{"price":"499"}}</script>
+    </head></html>)";
+  const extraction r = extract_product({body, "", ""});
+  EXPECT_EQ(r.found.price, "499");
+  EXPECT_EQ(r.found.currency, "SEK");
+}
+
+TEST(Extractor, VisibleFallbackSkipsOldPrices) {
+  const std::string body = R"(<html><body><h1>Kettle</h1>
+    <div class="price-box"><span class="old-price">£49.99</span>
+    <s><span class="price">£45.00</span></s>
+    <span class="price">£39.99</span></div></body></html>)";
+  const extraction r = extract_product({body, "", ""});
+  EXPECT_EQ(r.found.price, "39.99");
+  EXPECT_EQ(r.found.currency, "GBP");
+  EXPECT_EQ(r.found.title, "Kettle");
+  EXPECT_EQ(r.found.source, "visible");
+}
+
+TEST(Extractor, VisibleNumberWithoutCurrencyIsNotAPrice) {
+  const std::string body = R"(<html><body><span class="price-count">42</span></body></html>)";
+  const extraction r = extract_product({body, "", ""});
+  EXPECT_FALSE(r.found.price.has_value());
+}
+
+TEST(Extractor, DomainSettlesDollarSign) {
+  const std::string body = R"(<html><body><span class="price">$24.99</span></body></html>)";
+  EXPECT_EQ(extract_product({body, "", "https://shop.example.ca/p"}).found.currency, "CAD");
+  EXPECT_EQ(extract_product({body, "", "https://shop.example.com/p"}).found.currency, "USD");
+  const std::string au = R"(<html lang="en-AU"><body><b class="price">$24.99</b></body></html>)";
+  EXPECT_EQ(extract_product({au, "", "https://shop.example.com/p"}).found.currency, "AUD");
+}
+
+TEST(Extractor, StructuredCurrencySettlesVisibleKroner) {
+  const extraction r = extract_fixture("opengraph.html");
+  bool seen = false;
+  for (const auto& c : r.candidates) {
+    if (c.source != "visible") continue;
+    seen = true;
+    EXPECT_EQ(c.text, "349,- kr");
+    EXPECT_EQ(c.currency, "NOK");  // kr alone would be SEK
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(Extractor, TitleFallsBackToTitleElement) {
+  const std::string body = "<html><head><title>  Just a\n title </title></head></html>";
+  EXPECT_EQ(extract_product({body, "", ""}).found.title, "Just a title");
+}
+
+TEST(Extractor, MalformedPageDoesNotCrash) {
+  const extraction r = extract_fixture("malformed.html");
+  EXPECT_EQ(r.found.price, "12.5");
+  EXPECT_EQ(r.found.currency, "USD");
+  EXPECT_EQ(r.found.title, "Broken <b>page");
+}
+
+TEST(Extractor, EmptyInput) {
+  const extraction r = extract_product({"", "", ""});
+  EXPECT_FALSE(r.found.price.has_value());
+  EXPECT_FALSE(r.found.title.has_value());
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_EQ(r.error->kind, error_kind::no_price);
+}
+
+TEST(Extractor, BinaryGarbage) {
+  std::string garbage;
+  unsigned state = 7;
+  for (int i = 0; i < 1 << 20; ++i) {
+    state = state * 1664525u + 1013904223u;
+    garbage.push_back(static_cast<char>(state >> 24));
+  }
+  const extraction r = extract_product({garbage, "application/octet-stream", ""});
+  EXPECT_TRUE(r.error.has_value());
+}
+
+TEST(Extractor, TwentyMegabytePage) {
+  std::string body =
+      "<html><head><script type=\"application/ld+json\">{\"@type\":\"Product\",\"name\":\"Big\","
+      "\"offers\":{\"price\":\"7.77\",\"priceCurrency\":\"EUR\"}}</script></head><body>";
+  const std::string row =
+      "<div class=\"item\"><a href=\"/p/1\">Other product</a><span>3,50 €</span></div>\n";
+  while (body.size() < 20 * 1024 * 1024) body += row;
+  body += "</body></html>";
+  const auto start = std::chrono::steady_clock::now();
+  const extraction r = extract_product({body, "text/html; charset=utf-8", ""});
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.found.price, "7.77");
+  EXPECT_EQ(r.found.title, "Big");
+  EXPECT_LT(elapsed, std::chrono::seconds(60));
+}
+
+TEST(Extractor, ThreadSafe) {
+  const std::vector<std::string> names = {"jsonld-product.html", "microdata.html", "opengraph.html",
+                                          "shift_jis.html"};
+  std::vector<std::string> bodies;
+  std::vector<extraction> expected;
+  for (const auto& n : names) {
+    bodies.push_back(read_fixture(n));
+    expected.push_back(extract_product({bodies.back(), "", ""}));
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (std::size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::size_t k = (t + static_cast<std::size_t>(i)) % bodies.size();
+        if (extract_product({bodies[k], "", ""}).found != expected[k].found) ++mismatches[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches, std::vector<int>(4, 0));
+}
+
+}  // namespace
+}  // namespace pricescrape::extract
