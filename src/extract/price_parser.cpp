@@ -102,10 +102,26 @@ struct currency_token_entry {
   std::string_view iso;
   bool word;  // made of letters: must not touch other letters
   bool safe;  // unlikely to be anything but a currency
+  // A letter or two that is a currency only when the text is nothing but it and a
+  // number ("1 P", "R273.00"): elsewhere it is a size, a unit or an initial.
+  bool lone = false;
 };
 
 constexpr auto currency_tokens = std::to_array<currency_token_entry>({
     // Dollar prefixes before the bare "$", so the longest spelling wins.
+    {"US $", "USD", true, true},
+    {"AU $", "AUD", true, true},
+    {"CAN$", "CAD", true, true},
+    {"BZ$", "BZD", true, true},
+    {"CUC$", "CUC", true, true},
+    {"J$", "JMD", true, true},
+    {"TT$", "TTD", true, true},
+    {"T$", "TOP", true, true},
+    {"Z$", "ZWL", true, true},
+    {"G$", "GYD", true, true},
+    {"GY$", "GYD", true, true},
+    {"$U", "UYU", true, true},
+    {"$b", "BOB", true, true},
     {"US$", "USD", false, true},
     {"U$S", "USD", false, true},
     {"CA$", "CAD", false, true},
@@ -129,7 +145,7 @@ constexpr auto currency_tokens = std::to_array<currency_token_entry>({
     {"¥", "", false, true},
     {"￥", "", false, true},
     {"円", "JPY", false, true},
-    {"元", "CNY", false, true},
+    {"元", "", false, true},  // yuan, and the dollar in Taiwan, Hong Kong and Macau
     {"人民币", "CNY", false, true},
     {"₹", "INR", false, true},
     {"₨", "", false, true},
@@ -201,6 +217,145 @@ constexpr auto currency_tokens = std::to_array<currency_token_entry>({
     {"р.", "", true, false},
     {"Р", "", true, false},  // Cyrillic capital ER, the informal rouble sign
     {"zl", "PLN", true, false},
+    // Signs and abbreviations of smaller currencies (the price-parser table's list).
+    {"₶", "", false, true},  // the livre tournois: collectors' pages, no ISO code
+    {"₿", "", false, true},  // bitcoin has no ISO 4217 code
+    {"Ƀ", "", false, true},
+    {"BTC", "", true, true},
+    {"¢", "", false, true},  // cents of whichever dollar the page uses
+    {"֏", "AMD", false, true},
+    {"؋", "AFN", false, true},
+    {"৳", "BDT", false, true},
+    {"៛", "KHR", false, true},
+    {"₣", "FRF", false, true},
+    {"ƒ", "ANG", false, true},
+    {"E£", "EGP", true, true},
+    {"R₣", "RWF", true, true},
+    {"đ", "VND", true, true},
+    {"VNĐ", "VND", true, true},
+    {"र", "NPR", true, true},
+    {"ரூ", "LKR", true, true},
+    {"රු", "LKR", true, true},
+    {"บาท", "THB", true, true},
+    {"圆", "CNY", false, true},
+    {"圓", "TWD", false, true},
+    {"ლარი", "GEL", true, true},
+    {"ლ", "GEL", true, true},
+    {"ብር", "ETB", true, true},
+    {"ናቕፋ", "ERN", true, true},
+    {"نافكا", "ERN", true, true},
+    {"ریال", "IRR", true, true},  // Persian spelling (ی): Iran
+    {"ر.س", "SAR", true, true},
+    {"ر.ع", "OMR", true, true},
+    {"ر.ق", "QAR", true, true},
+    {"ر.ي", "YER", true, true},
+    {"ج.م", "EGP", true, true},
+    {"ج.س.", "SDG", true, true},
+    {"ج.س", "SDG", true, true},
+    {".د.ب", "BHD", false, true},
+    {"د.ب", "BHD", true, true},
+    {"د.ت", "TND", true, true},
+    {"د.ج", "DZD", true, true},
+    {"دج", "DZD", true, true},
+    {"د.ع", "IQD", true, true},
+    {"ع.د", "IQD", true, true},
+    {"د.ك", "KWD", true, true},
+    {"د.ل", "LYD", true, true},
+    {"ل.د", "LYD", true, true},
+    {"د.م", "MAD", true, true},
+    {"د.أ", "JOD", true, true},
+    {"د.ا", "JOD", true, true},
+    {"دينار أردني", "JOD", true, true},
+    {"دينار كويتي", "KWD", true, true},
+    {"دينار", "", true, true},
+    {"د.", "", true, true},
+    {"ل.س", "SYP", true, true},
+    {"ل.ل", "LBP", true, true},
+    {"ش.ج", "ILS", true, true},
+    {"ش.ص", "", true, true},
+    {"ש״ח", "ILS", true, true},
+    {"ש\"ח", "ILS", true, true},
+    {"ש'ח", "ILS", true, true},
+    {"ДЕН", "MKD", true, true},
+    {"Дин", "RSD", true, true},
+    {"дин", "RSD", true, true},
+    {"км", "BAM", true, true},
+    {"тг.", "KZT", true, true},
+    {"тг", "KZT", true, true},
+    {"с", "KGS", true, false, true},
+    {"Lek", "ALL", true, true},
+    {"Nu.", "BTN", true, true},
+    {"Nu", "BTN", true, false, true},
+    {"FBu", "BIF", true, true},
+    {"Fbu", "BIF", true, true},
+    {"FCFA", "XAF", true, true},
+    {"CFA", "XOF", true, true},
+    {"Fdj", "DJF", true, true},
+    {"Nfk", "ERN", true, true},
+    {"B/.", "PAB", true, true},
+    {"Db", "STN", true, false},
+    {"TSh", "TZS", true, true},
+    {"USh", "UGX", true, true},
+    {"KShs", "KES", true, true},
+    {"Dinara", "RSD", true, true},
+    {"dinara", "RSD", true, true},
+    {"din", "RSD", true, false},
+    {"Fr.", "CHF", true, false},
+    {"SFr", "CHF", true, true},
+    {"CHf", "CHF", true, true},
+    {"GFr", "GNF", true, true},
+    {"FG", "GNF", true, false, true},
+    {"FRw", "RWF", true, true},
+    {"GBp", "GBP", true, true},
+    {"stg", "GBP", true, false},
+    {"pounds", "GBP", true, false, true},
+    {"pound", "GBP", true, false, true},
+    {"yen", "JPY", true, true},
+    {"yuan", "CNY", true, true},
+    {"francs", "CHF", true, false},
+    {"franc", "CHF", true, false},
+    {"lari", "GEL", true, false},
+    {"NIS", "ILS", true, true},
+    {"nis", "ILS", true, false},
+    {"hrn", "UAH", true, false},
+    {"kwz", "AOA", true, false},
+    {"so'm", "UZS", true, true},
+    {"som", "UZS", true, false},
+    {"Sʻ", "UZS", true, false, true},
+    {"S'", "UZS", true, false, true},
+    {"Rbl", "RUB", true, true},
+    {"RUR", "RUB", true, true},
+    {"Dh", "AED", true, false},
+    {"Esc", "CVE", true, false},
+    {"Ks", "MMK", true, false},
+    {"CND", "CAD", true, false},
+    {"Rf", "MVR", true, false},
+    {"Bs", "BOB", true, false},
+    {"ZK", "ZMW", true, false},
+    {"BD", "BHD", true, false, true},
+    {"DT", "TND", true, false, true},
+    {"LD", "LYD", true, false, true},
+    {"MK", "MWK", true, false, true},
+    {"UM", "MRU", true, false, true},
+    {"VT", "VUV", true, false, true},
+    {"Vt", "VUV", true, false, true},
+    {"ID", "IQD", true, false, true},
+    {"NT", "TWD", true, false, true},
+    {"Re", "INR", true, false, true},
+    {"Sl", "SLE", true, false, true},
+    {"Ar", "MGA", true, false, true},
+    {"MT", "MZN", true, false, true},
+    {"RF", "RWF", true, false, true},
+    {"SPL", "", true, false, true},  // the Seborga luigino, no ISO code
+    {"R", "ZAR", true, false, true},
+    {"K", "MMK", true, false, true},
+    {"P", "BWP", true, false, true},
+    {"E", "SZL", true, false, true},
+    {"D", "GMD", true, false, true},
+    {"L", "ALL", true, false, true},
+    {"G", "HTG", true, false, true},
+    {"Q", "GTQ", true, false, true},
+    {"q", "GTQ", true, false, true},
 });
 
 std::string to_upper(std::string_view s) {
@@ -265,6 +420,19 @@ struct number_match {
 
 bool is_number_char(char c) noexcept { return is_digit(c) || c == ' ' || c == '.' || c == ','; }
 
+// True when `num` ends with a separator and one, two or four and more digits: a
+// decimal part, after which no digit group can follow.
+bool ends_with_fraction(std::string_view num) {
+  std::size_t digits = 0;
+  std::size_t i = num.size();
+  while (i > 0 && is_digit(num[i - 1])) {
+    --i;
+    ++digits;
+  }
+  return i > 0 && digits > 0 && digits != 3 && (num[i - 1] == '.' || num[i - 1] == ',') &&
+         i > 1 && is_digit(num[i - 2]);
+}
+
 // Like price-parser's `([.]?\d[\d\s.,]*)\s*?(?:[^%\d]|$)`: every such number, left to
 // right. The percent rule keeps "-20%" from being read as a price.
 std::vector<number_match> find_numbers(std::string_view s) {
@@ -277,7 +445,12 @@ std::vector<number_match> find_numbers(std::string_view s) {
       continue;
     }
     std::size_t run_end = i + 1;
-    while (run_end < s.size() && is_number_char(s[run_end])) ++run_end;
+    while (run_end < s.size() && is_number_char(s[run_end])) {
+      // "$2.00 100 - $2.75": a space after a decimal part ends the number; spaces
+      // group thousands only before the point.
+      if (s[run_end] == ' ' && ends_with_fraction(s.substr(i, run_end - i))) break;
+      ++run_end;
+    }
     const std::size_t min_end = i + (s[i] == '.' ? 2 : 1);
     std::size_t end = run_end;
     while (end >= min_end && end < s.size() && (is_digit(s[end]) || s[end] == '%')) --end;
@@ -305,8 +478,9 @@ std::vector<number_match> find_numbers(std::string_view s) {
   return found;
 }
 
-// "35€ 99" and "12 € 50": the euro sign standing for the decimal point. Only when the
-// text has exactly one euro sign, as price-parser does.
+// "35€ 99", "12 € 50" and "1250€600": the euro sign standing for the decimal point,
+// as price-parser reads it. Only when the text has exactly one euro sign; with a space
+// after the sign exactly two digits must follow, without one any number of digits.
 std::optional<number_match> find_euro_point(std::string_view s) {
   constexpr std::string_view euro = "€";
   const std::size_t at = s.find(euro);
@@ -320,16 +494,18 @@ std::optional<number_match> find_euro_point(std::string_view s) {
   while (begin > 0 && is_number_char(s[begin - 1])) --begin;
   while (begin < left && !is_digit(s[begin])) ++begin;
   std::size_t right = at + euro.size();
+  const bool spaced = right < s.size() && s[right] == ' ';
   while (right < s.size() && s[right] == ' ') ++right;
-  if (right + 2 > s.size() || !is_digit(s[right]) || !is_digit(s[right + 1])) return std::nullopt;
-  if (right + 2 < s.size() && is_digit(s[right + 2])) return std::nullopt;
+  std::size_t end = right;
+  while (end < s.size() && is_digit(s[end])) ++end;
+  if (end == right || (spaced && end - right != 2)) return std::nullopt;
   std::string text;
   for (char c : s.substr(begin, left - begin)) {
     if (c != ' ') text.push_back(c);
   }
   text.append(euro);
-  text.append(s.substr(right, 2));
-  return number_match{begin, right + 2, std::move(text)};
+  text.append(s.substr(right, end - right));
+  return number_match{begin, end, std::move(text)};
 }
 
 // A currency occurrence in the (normalised) text.
@@ -346,6 +522,21 @@ bool touches_digit(std::string_view s, std::size_t begin, std::size_t end) {
   std::size_t after = end;
   if (after < s.size() && s[after] == ' ') ++after;
   return (before > 0 && is_digit(s[before - 1])) || (after < s.size() && is_digit(s[after]));
+}
+
+// True when `s` outside [begin, end) is one number and nothing else.
+bool only_a_number_besides(std::string_view s, std::size_t begin, std::size_t end) {
+  bool digit = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i >= begin && i < end) continue;
+    const char c = s[i];
+    if (is_digit(c)) {
+      digit = true;
+    } else if (c != ' ' && c != '.' && c != ',' && c != '-') {
+      return false;
+    }
+  }
+  return digit;
 }
 
 // Every currency token in `s`, left to right, the longest at each position.
@@ -379,6 +570,7 @@ std::vector<currency_match> find_currencies(std::string_view s) {
       if (s.substr(i, entry.token.size()) != entry.token) continue;
       if (best && best->end - best->begin >= entry.token.size()) continue;
       const std::size_t end = i + entry.token.size();
+      if (entry.lone && !only_a_number_besides(s, i, end)) continue;
       if (entry.word) {
         if (is_letter(before)) continue;
         std::size_t after_length = 0;
@@ -417,11 +609,45 @@ bool is_range_connector(std::string_view between) {
   return is_one_of(word, {"-", "–", "—", "~", "to", "bis", "à", "a", "até", "до", "al", "tot"});
 }
 
+// A word just before a number that says it is the price no longer asked.
+bool follows_old_price_word(std::string_view s, std::size_t from, std::size_t to) {
+  std::string lower;
+  for (char c : s.substr(from, to - from)) lower.push_back(ascii_lower(c));
+  for (const std::string_view word :
+       {"was"sv, "before"sv, "rrp"sv, "msrp"sv, "list price"sv, "statt"sv, "avant"sv,
+        "antes"sv, "prima"sv, "vorher"sv, "uvp"sv}) {
+    const std::size_t at = lower.rfind(word);
+    if (at == std::string::npos) continue;
+    const bool starts = at == 0 || !is_letter(code_point_before(lower, at));
+    std::size_t n = 0;
+    const std::size_t end = at + word.size();
+    if (starts && (end >= lower.size() || !is_letter(code_point_at(lower, end, &n)))) return true;
+  }
+  return false;
+}
+
 // Prefers a number written right next to a currency, unless the first number starts
-// a range ("From 26 to 50 €" means 26).
-const number_match* choose_number(std::string_view s, const std::vector<number_match>& numbers,
+// a range ("From 26 to 50 €" means 26). "Was $120 Now $60": a number announced as
+// the old price is passed over when another, non-zero one follows.
+const number_match* choose_number(std::string_view s, const std::vector<number_match>& all,
                                   const std::vector<currency_match>& currencies) {
-  if (numbers.empty()) return nullptr;
+  if (all.empty()) return nullptr;
+  std::vector<number_match> current;
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    const std::size_t from = k == 0 ? 0 : all[k - 1].end;
+    if (!follows_old_price_word(s, from, all[k].begin)) current.push_back(all[k]);
+  }
+  // "Was: $124.95 Now: $0.00" is a placeholder, not a giveaway.
+  const bool current_nonzero = std::any_of(current.begin(), current.end(), [](const auto& n) {
+    return n.text.find_first_of("123456789") != std::string::npos;
+  });
+  const std::vector<number_match>& numbers = current_nonzero ? current : all;
+  const auto same = [&](const number_match* chosen) {
+    for (const auto& n : all) {
+      if (n.begin == chosen->begin) return &n;
+    }
+    return chosen;
+  };
   const auto adjacent = [&](const number_match& n) {
     for (const auto& c : currencies) {
       if (c.end <= n.begin && n.begin - c.end <= 2) {
@@ -432,16 +658,16 @@ const number_match* choose_number(std::string_view s, const std::vector<number_m
     }
     return false;
   };
-  if (currencies.empty() || adjacent(numbers.front())) return &numbers.front();
+  if (currencies.empty() || adjacent(numbers.front())) return same(&numbers.front());
   for (std::size_t k = 1; k < numbers.size(); ++k) {
     if (!adjacent(numbers[k])) continue;
     if (k == 1) {
       const std::string_view between = s.substr(numbers[0].end, numbers[1].begin - numbers[0].end);
-      if (is_range_connector(between)) return &numbers.front();
+      if (is_range_connector(between)) return same(&numbers.front());
     }
-    return &numbers[k];
+    return same(&numbers[k]);
   }
-  return &numbers.front();
+  return same(&numbers.front());
 }
 
 bool has_free_word(std::string_view s) {
@@ -491,16 +717,14 @@ std::optional<std::string_view> guess_decimal_separator(std::string_view num,
   return std::nullopt;
 }
 
-std::optional<std::string> parse_number(std::string_view text, std::optional<char> forced,
+std::optional<std::string> parse_number(std::string_view text, std::string_view forced,
                                         std::string_view iso) {
   std::string num;
   for (char c : text) {
     if (c != ' ') num.push_back(c);
   }
   std::optional<std::string_view> sep;
-  if (forced) {
-    sep = (*forced == '.') ? "."sv : (*forced == ',') ? ","sv : std::optional<std::string_view>{};
-  }
+  if (forced == "." || forced == "," || forced == "€") sep = forced;
   if (!sep) sep = guess_decimal_separator(num, iso);
   std::string plain;
   for (std::size_t i = 0; i < num.size();) {
@@ -561,6 +785,8 @@ std::optional<std::string> currency_to_iso(std::string_view token,
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (token.empty()) return std::nullopt;
   const std::string def = detail::to_upper(default_currency);
+  // Codes withdrawn long ago that structured data still states.
+  if (detail::to_upper(token) == "RUR") return "RUB";
   if (detail::is_iso_code(token)) return detail::to_upper(token);
 
   if (token == "$") {
@@ -572,6 +798,7 @@ std::optional<std::string> currency_to_iso(std::string_view token,
   if (token == "kr" || token == "kr." || token == "Kr" || token == "KR") {
     return resolve_ambiguous("SEK", def, {"SEK", "NOK", "DKK", "ISK"});
   }
+  if (token == "元") return resolve_ambiguous("CNY", def, {"CNY", "TWD", "HKD", "MOP"});
   if (token == "¥" || token == "￥") {
     return resolve_ambiguous("JPY", def, {"JPY", "CNY"});
   }
@@ -618,7 +845,7 @@ parsed_price parse_price(std::string_view text, const price_parse_options& optio
   const std::string iso = result.currency.value_or(std::string{});
 
   std::optional<std::string> number_text;
-  if (auto euro = detail::find_euro_point(s); euro && !options.decimal_separator) {
+  if (auto euro = detail::find_euro_point(s)) {
     number_text = euro->text;
   } else {
     const auto numbers = detail::find_numbers(s);

@@ -192,7 +192,8 @@ bool read_offer(const json& offer, structured_offer& out, const std::string& pat
   return out.price.has_value();
 }
 
-void read_product(const json& product, std::vector<structured_offer>& out) {
+void read_product(const json& product, std::vector<structured_offer>& out,
+                  std::size_t product_index) {
   const std::optional<std::string> name =
       member(product, "name") != nullptr ? json_text(*member(product, "name")) : std::nullopt;
   const std::string kind = type_is(product, {"ProductGroup"}) ? "ProductGroup" : "Product";
@@ -201,6 +202,7 @@ void read_product(const json& product, std::vector<structured_offer>& out) {
     structured_offer o;
     o.source = "jsonld";
     o.name = name;
+    o.product = product_index;
     if (read_offer(offer, o, path)) {
       out.push_back(std::move(o));
       any = true;
@@ -223,6 +225,7 @@ void read_product(const json& product, std::vector<structured_offer>& out) {
     structured_offer o;
     o.source = "jsonld";
     o.name = name;
+    o.product = product_index;
     o.why = kind + " without a price";
     if (const json* offers = member(product, "offers"); offers != nullptr && offers->is_object()) {
       o.availability = availability_value(member(*offers, "availability"));
@@ -238,6 +241,7 @@ void collect_jsonld(const json& root, std::vector<structured_offer>& out) {
   std::vector<std::pair<const json*, std::size_t>> stack{{&root, 0}};
   std::vector<const json*> lone_offers;
   const std::size_t before = out.size();
+  std::size_t products = out.empty() ? 0 : out.back().product + 1;
   while (!stack.empty()) {
     auto [node, depth] = stack.back();
     stack.pop_back();
@@ -245,7 +249,7 @@ void collect_jsonld(const json& root, std::vector<structured_offer>& out) {
     if (node->is_object()) {
       if (type_is(*node, {"Product", "ProductGroup", "IndividualProduct", "ProductModel", "Book",
                           "Vehicle", "Car", "SomeProducts"})) {
-        read_product(*node, out);
+        read_product(*node, out, products++);
         // A ProductGroup's variants are products with their own offers.
         if (const json* variants = member(*node, "hasVariant"); variants && variants->is_array()) {
           for (auto it = variants->rbegin(); it != variants->rend(); ++it) {
@@ -283,6 +287,7 @@ struct microdata_property {
   int scope = -1;
   std::string name;
   std::string value;
+  bool rdfa = false;  // from property="schema:price" rather than itemprop
 };
 
 bool is_product_type(std::string_view itemtype) {
@@ -294,7 +299,7 @@ bool is_product_type(std::string_view itemtype) {
     std::size_t end = itemtype.find(' ', i);
     if (end == std::string_view::npos) end = itemtype.size();
     std::string_view url = itemtype.substr(i, end - i);
-    if (const auto slash = url.find_last_of('/'); slash != std::string_view::npos) {
+    if (const auto slash = url.find_last_of("/:"); slash != std::string_view::npos) {
       url.remove_prefix(slash + 1);
     }
     if (url == "Product" || url == "ProductGroup" || url == "IndividualProduct" ||
@@ -359,6 +364,33 @@ std::string canonical_property(std::string_view name) {
   return lower;
 }
 
+// The schema.org names in an RDFa property attribute ("schema:price",
+// "http://schema.org/price", or a bare "price" inside a typeof scope), space separated.
+std::string rdfa_property_names(std::string_view list, bool in_scope) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < list.size()) {
+    while (i < list.size() && list[i] == ' ') ++i;
+    std::size_t end = list.find(' ', i);
+    if (end == std::string_view::npos) end = list.size();
+    std::string_view name = list.substr(i, end - i);
+    bool schema = false;
+    for (const std::string_view prefix : {"schema:", "http://schema.org/", "https://schema.org/"}) {
+      if (name.substr(0, prefix.size()) == prefix) {
+        name.remove_prefix(prefix.size());
+        schema = true;
+      }
+    }
+    if ((schema || (in_scope && name.find(':') == std::string_view::npos)) &&
+        wanted_property(name)) {
+      if (!out.empty()) out.push_back(' ');
+      out.append(name);
+    }
+    i = end;
+  }
+  return out;
+}
+
 std::optional<std::string> structured_price(std::string_view text,
                                             const std::optional<std::string>& currency) {
   const std::string_view t = trim(text);
@@ -393,11 +425,12 @@ std::vector<structured_offer> build_microdata(const std::vector<microdata_scope>
   for (const auto& p : props) {
     if (p.name != "price") continue;
     structured_offer o;
-    o.source = "microdata";
+    o.source = p.rdfa ? "rdfa" : "microdata";
     o.text = collapse_whitespace(p.value);
     if (auto c = lookup(p.scope, "priceCurrency")) o.currency = currency_to_iso(*c);
     if (auto a = lookup(p.scope, "availability")) o.availability = normalize_availability(*a);
     const int product = product_of(p.scope);
+    o.product = static_cast<std::size_t>(product + 1);
     if (product >= 0) {
       for (const auto& q : props) {
         if (q.scope == product && q.name == "name" && !trim(q.value).empty()) {
@@ -408,7 +441,8 @@ std::vector<structured_offer> build_microdata(const std::vector<microdata_scope>
     }
     o.price = structured_price(p.value, o.currency);
     if (!o.currency && o.price) o.currency = parse_price(p.value).currency;
-    o.why = product >= 0 ? "itemprop=price in a Product itemscope" : "itemprop=price";
+    const std::string attr = p.rdfa ? "property=price" : "itemprop=price";
+    o.why = product >= 0 ? attr + " in a Product scope" : attr;
     if (o.price) out.push_back(std::move(o));
   }
   return out;
@@ -418,6 +452,9 @@ std::vector<structured_offer> build_microdata(const std::vector<microdata_scope>
 
 struct meta_values {
   std::vector<std::string> amounts;
+  std::vector<std::string> sale_amounts;  // product:sale_price:amount
+  std::optional<std::string> twitter_label1;
+  std::optional<std::string> twitter_data1;
   std::vector<std::string> currencies;
   std::optional<std::string> availability;
   std::optional<std::string> title;
@@ -434,7 +471,15 @@ void read_meta(const GumboNode* node, meta_values& meta) {
   if (value.empty()) return;
   if (key == "product:price:amount" || key == "og:price:amount") {
     meta.amounts.push_back(value);
-  } else if (key == "product:price:currency" || key == "og:price:currency") {
+  } else if (key == "product:sale_price:amount" || key == "og:sale_price:amount") {
+    meta.sale_amounts.push_back(value);
+  } else if (key == "twitter:label1") {
+    meta.twitter_label1 = value;
+  } else if (key == "twitter:data1") {
+    meta.twitter_data1 = value;
+  } else if (key == "product:price:currency" || key == "og:price:currency" ||
+             ((key == "product:sale_price:currency" || key == "og:sale_price:currency") &&
+              meta.currencies.empty())) {
     meta.currencies.push_back(value);
   } else if ((key == "product:availability" || key == "og:availability") && !meta.availability) {
     meta.availability = value;
@@ -656,8 +701,22 @@ structured_data find_structured(const GumboNode* root) {
         continue;
       }
       if (tag == GUMBO_TAG_META) read_meta(node, meta);
-      const auto itemprop = attribute(node, "itemprop");
-      const bool itemscope = attribute(node, "itemscope").has_value();
+      auto itemprop = attribute(node, "itemprop");
+      bool rdfa = false;
+      // RDFa Lite: property="schema:price" (or a bare name under a typeof scope)
+      // works like itemprop, typeof like itemscope with itemtype.
+      std::string rdfa_names;
+      if (!itemprop) {
+        if (const auto property = attribute(node, "property")) {
+          rdfa_names = rdfa_property_names(*property, scope >= 0);
+          if (!rdfa_names.empty()) {
+            itemprop = rdfa_names;
+            rdfa = true;
+          }
+        }
+      }
+      const auto type_of = attribute(node, "typeof");
+      const bool itemscope = attribute(node, "itemscope").has_value() || type_of.has_value();
       if (itemprop && !itemscope) {
         // itemprop can list several names ("price lowPrice").
         std::string_view list = *itemprop;
@@ -670,7 +729,7 @@ structured_data find_structured(const GumboNode* root) {
           const std::string_view name = list.substr(i, end - i);
           if (!name.empty() && wanted_property(name)) {
             if (!value) value = microdata_value(node);
-            props.push_back({scope, canonical_property(name), *value});
+            props.push_back({scope, canonical_property(name), *value, rdfa});
           }
           i = end;
         }
@@ -678,7 +737,7 @@ structured_data find_structured(const GumboNode* root) {
       if (itemscope) {
         microdata_scope s;
         s.parent = scope;
-        s.product = is_product_type(attribute(node, "itemtype").value_or(""));
+        s.product = is_product_type(attribute(node, "itemtype").value_or(type_of.value_or("")));
         scopes.push_back(s);
         inner = static_cast<int>(scopes.size()) - 1;
       }
@@ -691,8 +750,22 @@ structured_data find_structured(const GumboNode* root) {
   }
   data.microdata = build_microdata(scopes, props);
 
+  // A sale price stated beside the regular one is what the buyer pays.
+  for (const auto& amount : meta.sale_amounts) {
+    structured_offer o;
+    o.source = "meta";
+    o.text = amount;
+    if (!meta.currencies.empty()) o.currency = currency_to_iso(meta.currencies.front());
+    o.price = structured_price(amount, o.currency);
+    if (meta.availability) o.availability = normalize_availability(*meta.availability);
+    o.name = meta.title;
+    o.why = "meta product:sale_price:amount";
+    if (o.price) data.meta.push_back(std::move(o));
+  }
+  const bool has_sale = !data.meta.empty();
   for (std::size_t i = 0; i < meta.amounts.size(); ++i) {
     structured_offer o;
+    o.list_price = has_sale;
     o.source = "meta";
     o.text = meta.amounts[i];
     if (!meta.currencies.empty()) {
@@ -701,7 +774,22 @@ structured_data find_structured(const GumboNode* root) {
     o.price = structured_price(meta.amounts[i], o.currency);
     if (meta.availability) o.availability = normalize_availability(*meta.availability);
     o.name = meta.title;
-    o.why = "meta product:price:amount";
+    o.why = has_sale ? "meta product:price:amount (list price: a sale price is stated)"
+                     : "meta product:price:amount";
+    if (o.price) data.meta.push_back(std::move(o));
+  }
+  // Twitter's product card: twitter:label1 "Price", twitter:data1 "$17.99".
+  if (meta.twitter_label1 && meta.twitter_data1 &&
+      (contains_ci(*meta.twitter_label1, "price") || contains_ci(*meta.twitter_label1, "preis") ||
+       contains_ci(*meta.twitter_label1, "prix") || contains_ci(*meta.twitter_label1, "precio"))) {
+    const parsed_price parsed = parse_price(*meta.twitter_data1);
+    structured_offer o;
+    o.source = "meta";
+    o.text = *meta.twitter_data1;
+    o.price = parsed.amount;
+    o.currency = parsed.currency;
+    o.name = meta.title;
+    o.why = "meta twitter:data1 (labelled price)";
     if (o.price) data.meta.push_back(std::move(o));
   }
   data.og_title = meta.title;

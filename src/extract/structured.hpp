@@ -1,5 +1,5 @@
-// Structured product data in a page: JSON-LD, microdata and Open Graph / product meta
-// tags. Private to extract/.
+// Structured product data in a page: JSON-LD, microdata, RDFa and Open Graph / product
+// meta tags. Private to extract/.
 #pragma once
 
 #include "extract/html.hpp"
@@ -20,11 +20,13 @@ struct structured_offer {
   std::optional<std::string> availability;  // schema.org name ("InStock")
   std::optional<std::string> name;          // the product's name
   std::string why;                          // where exactly: "Product.offers[0].price"
+  bool list_price = false;  // a list/original price where the page also states a sale price
+  std::size_t product = 0;  // which product statement it belongs to, within its source
 };
 
 struct structured_data {
   std::vector<structured_offer> jsonld;
-  std::vector<structured_offer> microdata;
+  std::vector<structured_offer> microdata;  // and RDFa (source "rdfa")
   std::vector<structured_offer> meta;
   std::optional<std::string> og_title;
   std::optional<std::string> meta_currency;  // product:price:currency, even without an amount

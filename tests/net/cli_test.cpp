@@ -89,7 +89,13 @@ INSTANTIATE_TEST_SUITE_P(
                       bad_usage{{"--no-such-option"}, "no-such-option"},
                       bad_usage{{"NOINPUT", "/nonexistent/urls.txt"}, "/nonexistent/urls.txt"},
                       bad_usage{{"NOINPUT", "/tmp"}, "Is a directory"},
-                      bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"}));
+                      bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"}),
+    [](const auto& param_info) {
+      std::string name;
+      for (const auto& arg : param_info.param.args)
+        for (char c : arg) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name + "_" + std::to_string(param_info.index);
+    });
 
 TEST(Cli, BadCaBundleContentExitsTwoBeforeAnyRequest) {
   const auto input = write_file("one.txt", shop().http_url("/products/widget.html") + "\n");

@@ -11,8 +11,9 @@ struct price_parse_options {
   // Text near the price that may name the currency ("EUR", "Preis in €", a JSON-LD
   // priceCurrency). Used when `text` itself has no currency.
   std::string_view currency_hint;
-  // Forces the decimal separator ('.' or ',') when the caller knows the locale.
-  std::optional<char> decimal_separator;
+  // Forces the decimal separator when the caller knows the locale: ".", "," or "€"
+  // (French-style "12€50"). Empty: decided from the digits, as the data shows.
+  std::string_view decimal_separator;
   // Disambiguates "$", "kr", "¥" and friends: an ISO code the page implies (from
   // <html lang>, the domain's country or structured data), or empty.
   std::string_view default_currency;

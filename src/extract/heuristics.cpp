@@ -1,0 +1,557 @@
+// Visible-price heuristics: how shops lay out the price a buyer pays, as opposed to
+// list prices, other sellers' offers, shipping fees and related products.
+#include "extract/heuristics.hpp"
+
+#include <pricescrape/extract/price_parser.hpp>
+
+#include <algorithm>
+#include <array>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+namespace pricescrape::extract::detail {
+namespace {
+
+using namespace std::string_view_literals;
+
+// Longer texts under a "price" class are containers, not a price.
+constexpr std::size_t max_price_text = 80;
+constexpr std::size_t max_price_elements = 3000;
+constexpr std::size_t max_h1 = 8;
+constexpr std::size_t max_title_bytes = 500;
+// A price-named ancestor this close still names the element ("<div class=price>
+// <strong>€ <span>17,10</span></strong></div>").
+constexpr int max_named_distance = 2;
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool contains_any(std::string_view haystack, std::initializer_list<std::string_view> needles) {
+  for (const auto n : needles) {
+    if (contains_ci(haystack, n)) return true;
+  }
+  return false;
+}
+
+// The attributes shops use to name what an element is.
+std::string naming_attributes(const GumboNode* node) {
+  std::string out;
+  for (const std::string_view name :
+       {"class"sv, "id"sv, "itemprop"sv, "data-testid"sv, "data-test"sv, "data-qa"sv,
+        "data-automation"sv, "data-price-type"sv, "property"sv}) {
+    if (auto v = attribute(node, name)) {
+      out.append(*v);
+      out.push_back(' ');
+    }
+  }
+  return out;
+}
+
+bool names_price(std::string_view names) {
+  // "price" in several languages as it appears in class names.
+  return contains_any(names, {"price", "prix", "preis", "precio", "preco", "prezzo", "cena",
+                              "cijena", "fiyat", "amount"}) &&
+         !contains_any(names, {"price-label", "pricelabel", "price-filter", "pricefilter"});
+}
+
+// The words of class and id values: split at punctuation and camelCase, lower case
+// ("priceBlock old-price" -> price, block, old, price).
+std::vector<std::string> name_words(std::string_view names) {
+  std::vector<std::string> out;
+  std::string w;
+  char previous = 0;
+  for (char c : names) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c);
+    const bool camel = c >= 'A' && c <= 'Z' && previous >= 'a' && previous <= 'z';
+    if (!alnum || camel) {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+    }
+    if (alnum) w.push_back(ascii_lower(c));
+    previous = c;
+  }
+  if (!w.empty()) out.push_back(w);
+  return out;
+}
+
+// True when a word of `names` is one of `words`, or one of them joined to "price"
+// ("oldprice", "pricewas"), or, for `stems`, starts with one ("strikethrough").
+bool has_name_word(std::string_view names, std::initializer_list<std::string_view> words,
+                   std::initializer_list<std::string_view> stems = {}) {
+  for (const auto& w : name_words(names)) {
+    for (const auto word : words) {
+      if (w == word) return true;
+      if (w.size() == word.size() + 5 &&
+          ((w.compare(0, word.size(), word) == 0 && w.compare(word.size(), 5, "price") == 0) ||
+           (w.compare(0, 5, "price") == 0 && w.compare(5, word.size(), word) == 0))) {
+        return true;
+      }
+    }
+    for (const auto stem : stems) {
+      if (w.compare(0, stem.size(), stem) == 0) return true;
+    }
+  }
+  return false;
+}
+
+// A price that is not the one to pay: struck through, or marked as the old, list or
+// reference price.
+bool names_old_price(std::string_view names) {
+  return has_name_word(names,
+                       {"old", "was", "list", "regular", "before", "rrp", "msrp", "save", "uvp",
+                        "barred", "instead", "reference", "prev", "crossed", "strike", "retail"},
+                       {"strike", "crossed", "compare", "saving", "original", "previous",
+                        "linethrough"});
+}
+
+bool is_struck(const GumboNode* node, std::string_view names) {
+  const GumboTag tag = tag_of(node);
+  if (tag == GUMBO_TAG_DEL || tag == GUMBO_TAG_S || tag == GUMBO_TAG_STRIKE) return true;
+  if (names_old_price(names)) return true;
+  const auto style = attribute(node, "style");
+  return style && contains_ci(*style, "line-through");
+}
+
+bool is_struck_node(const GumboNode* node) { return is_struck(node, naming_attributes(node)); }
+
+// Blocks listing other products than the page's own.
+bool names_related(std::string_view names) {
+  return has_name_word(names,
+                       {"related", "similar", "carousel", "recently", "upsell", "crosssell",
+                        "sponsored", "sponsor", "accessories", "bundle", "reco", "sims",
+                        "alsobought", "youmay", "others"},
+                       {"recommend", "suggest", "related", "upsell", "crosssell"});
+}
+
+bool is_chrome(GumboTag tag) {
+  return tag == GUMBO_TAG_HEADER || tag == GUMBO_TAG_FOOTER || tag == GUMBO_TAG_NAV ||
+         tag == GUMBO_TAG_ASIDE;
+}
+
+bool is_skipped(GumboTag tag) {
+  return tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
+         tag == GUMBO_TAG_NOSCRIPT || tag == GUMBO_TAG_HEAD || tag == GUMBO_TAG_SELECT ||
+         tag == GUMBO_TAG_OPTION;
+}
+
+// Cents written apart from the units: <sup>99</sup>, <span class="cents">.
+bool is_fraction_part(const GumboNode* node) {
+  if (tag_of(node) == GUMBO_TAG_SUP) return true;
+  return has_name_word(naming_attributes(node), {"fraction", "cents", "decimal", "decimals",
+                                                 "pennies", "dec", "cent"});
+}
+
+// The text of a price element with its struck-through parts left out, and a point
+// put between units and cents that the markup keeps apart ("173<sup>34</sup>").
+std::string price_text(const GumboNode* node, std::size_t max_bytes) {
+  std::string out;
+  std::vector<const GumboNode*> stack{node};
+  while (!stack.empty() && out.size() <= max_bytes) {
+    const GumboNode* n = stack.back();
+    stack.pop_back();
+    if (n == nullptr) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      continue;
+    }
+    if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
+        n->type == GUMBO_NODE_CDATA) {
+      const std::string piece = collapse_whitespace(n->v.text.text ? n->v.text.text : "");
+      const bool edge_space = n->v.text.text != nullptr && n->v.text.text[0] != '\0' &&
+                              (n->v.text.text[0] == ' ' || n->v.text.text[0] == '\n' ||
+                               n->v.text.text[0] == '\t');
+      if (edge_space && !out.empty() && out.back() != ' ') out.push_back(' ');
+      out.append(piece);
+      continue;
+    }
+    if (!is_element(n)) continue;
+    const GumboTag tag = tag_of(n);
+    if (n != node && (is_skipped(tag) || is_struck_node(n))) continue;
+    if (n != node && !out.empty() && is_digit(out.back()) && is_fraction_part(n)) {
+      const std::string inner = text_content(n, 8);
+      if (inner.size() >= 1 && is_digit(inner[0])) out.push_back('.');
+    }
+    const bool block = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_P || tag == GUMBO_TAG_BR ||
+                       tag == GUMBO_TAG_LI || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TR;
+    if (block && n != node) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+      stack.push_back(nullptr);
+    }
+    const GumboVector& kids = n->v.element.children;
+    for (unsigned int i = kids.length; i > 0; --i) {
+      stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
+    }
+  }
+  return collapse_whitespace(out);
+}
+
+// True when an element has text of its own, not only through its children.
+bool has_own_text(const GumboNode* node) {
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned int i = 0; i < kids.length; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+    if (k->type == GUMBO_NODE_TEXT) return true;
+  }
+  return false;
+}
+
+bool is_buy_control(const GumboNode* node, std::string_view names) {
+  const GumboTag tag = tag_of(node);
+  if (tag != GUMBO_TAG_BUTTON && tag != GUMBO_TAG_INPUT && tag != GUMBO_TAG_A) return false;
+  if (contains_any(names, {"addtocart", "add-to-cart", "add_to_cart", "addtobasket",
+                           "add-to-basket", "add_to_basket", "addtobag", "add-to-bag", "buy-now",
+                           "buynow", "buy_now"}) ||
+      has_name_word(names, {"buy", "purchase", "addtocart", "buybutton", "buybtn"})) {
+    return true;
+  }
+  std::string text = text_content(node, 80);
+  if (auto v = attribute(node, "value")) text.append(" ").append(*v);
+  if (auto v = attribute(node, "aria-label")) text.append(" ").append(*v);
+  if (auto v = attribute(node, "title")) text.append(" ").append(*v);
+  return contains_any(text, {"add to cart", "add to basket", "add to bag", "add to trolley",
+                             "buy now", "in den warenkorb", "ajouter au panier",
+                             "añadir al carrito", "agregar al carrito", "aggiungi al carrello",
+                             "dodaj do koszyka", "в корзину", "купить", "カートに入れる",
+                             "加入購物車", "加入购物车", "立即購買", "立即购买", "sepete ekle",
+                             "lisää ostoskoriin", "in winkelwagen", "adicionar ao carrinho",
+                             "adaugă în coș", "adauga in cos", "vložit do košíku", "kosárba",
+                             "أضف إلى", "lägg i varukorgen", "læg i kurv", "legg i handlekurv"});
+}
+
+// Lower-cased words that make a price something else: a fee, a sum, an instalment.
+bool mentions_other_amount(std::string_view text) {
+  return contains_any(text, {"shipping", "delivery", "versand", "livraison", "envío", "envio",
+                             "spedizione", "dostawa", "доставка", "total", "fee", "/mo",
+                             "month", "monat", "mensual", "/mes", "cuota", "installment",
+                             "instalment", "bonus", "бонус", "save ", "you save", "credit",
+                             "月額", "分期", "期", "orders over", "free ", "tax)", "税抜",
+                             "+消費税", "per kg", "/kg", "/ kg", "per 100", "/100", "each",
+                             "unit price", "prix unitaire", "grundpreis", "risparmi", "sparen",
+                             "économisez", "ahorra", "oszczędzasz", "экономия", "現省", "省下",
+                             "點", "points", "punkte", "punti", "pkt"});
+}
+
+// "€ 10 - € 20", "10–20 zł": two amounts joined by a dash (price_parser reads the
+// low end).
+bool is_range(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '-' && text[i] != '~' && text.substr(i, 3) != "–") continue;
+    std::size_t before = i;
+    while (before > 0 && (text[before - 1] == ' ' || !is_digit(text[before - 1])) &&
+           i - before < 6) {
+      --before;
+    }
+    std::size_t after = i + 1;
+    while (after < text.size() && !is_digit(text[after]) && after - i < 6) ++after;
+    if (before > 0 && is_digit(text[before - 1]) && after < text.size() && is_digit(text[after])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Word overlap of two titles, lower case, between 0 and 1.
+double title_overlap(std::string_view a, std::string_view b) {
+  const auto words = [](std::string_view s) {
+    std::vector<std::string> out;
+    std::string w;
+    for (char c : s) {
+      if (c == ' ' || c == '|' || c == '-' || c == ',' || c == '(' || c == ')') {
+        if (w.size() > 1) out.push_back(w);
+        w.clear();
+      } else {
+        w.push_back(ascii_lower(c));
+      }
+    }
+    if (w.size() > 1) out.push_back(w);
+    return out;
+  };
+  const auto wa = words(a);
+  const auto wb = words(b);
+  if (wa.empty() || wb.empty()) return 0;
+  std::size_t shared = 0;
+  for (const auto& w : wa) {
+    if (std::find(wb.begin(), wb.end(), w) != wb.end()) ++shared;
+  }
+  return static_cast<double>(shared) / static_cast<double>(std::min(wa.size(), wb.size()));
+}
+
+struct walk_state {
+  const GumboNode* node;
+  int named_distance;  // levels below the nearest price-named ancestor, large when none
+  bool struck;
+  bool related;
+  bool chrome;
+  bool hidden;
+};
+
+// Markup that keeps an element off the screen: templates for other states of the page
+// ("Image unavailable", the price of a variant not chosen).
+bool is_hidden(const GumboNode* node) {
+  if (attribute(node, "hidden")) return true;
+  if (const auto style = attribute(node, "style")) {
+    std::string compact;
+    for (char c : *style) {
+      if (c != ' ') compact.push_back(ascii_lower(c));
+    }
+    if (compact.find("display:none") != std::string::npos ||
+        compact.find("visibility:hidden") != std::string::npos) {
+      return true;
+    }
+  }
+  const std::string_view cls = attribute(node, "class").value_or("");
+  return has_token(cls, "hidden") || has_token(cls, "a-hidden") || has_token(cls, "d-none") ||
+         has_token(cls, "hide") || has_token(cls, "is-hidden");
+}
+
+struct h1_seen {
+  std::string text;
+  std::size_t order;
+  bool chrome;
+};
+
+}  // namespace
+
+std::optional<std::string> availability_from_text(std::string_view text) {
+  const std::string t = lower(text);
+  if (contains_any(t, {"out of stock", "sold out", "currently unavailable", "unavailable",
+                       "not available", "no longer available", "nicht verfügbar",
+                       "ausverkauft", "nicht lieferbar", "épuisé", "rupture de stock",
+                       "indisponible", "agotado", "sin stock", "no disponible", "esaurito",
+                       "non disponibile", "niedostępny", "brak w magazynie", "wyprzedan",
+                       "нет в наличии", "распродан", "在庫切れ", "売り切れ", "품절", "缺貨",
+                       "售完", "缺货", "loppuunmyyty", "ei saatavilla", "uitverkocht",
+                       "niet beschikbaar", "esgotado", "indisponível", "stokta yok", "tükendi",
+                       "nedostupné", "vyprodáno", "stoc epuizat", "indisponibil",
+                       "نفذت الكمية", "غير متوفر"})) {
+    return "OutOfStock";
+  }
+  if (contains_any(t, {"pre-order", "preorder", "vorbestell", "précommande", "reserva",
+                       "予約"})) {
+    return "PreOrder";
+  }
+  if (contains_any(t, {"in stock", "available", "auf lager", "lieferbar", "en stock",
+                       "disponible", "en existencia", "disponibile", "dostępny", "na stanie",
+                       "в наличии", "在庫あり", "現貨", "有货", "varastossa", "op voorraad",
+                       "em stock", "em estoque", "disponível", "stokta", "skladem", "în stoc",
+                       "in stoc", "متوفر"})) {
+    return "InStock";
+  }
+  return std::nullopt;
+}
+
+std::string strip_site_suffix(std::string_view title) {
+  std::string t = collapse_whitespace(title);
+  for (const std::string_view sep : {" | "sv, "｜"sv, " – "sv, " — "sv, " :: "sv}) {
+    const std::size_t at = t.rfind(sep);
+    // Only a short tail is a site name; a long one is part of the product's name.
+    if (at != std::string::npos && at > 0 && t.size() - at - sep.size() <= 40) {
+      t.resize(at);
+    }
+  }
+  // Amazon-style "Amazon.com | Product | Category": a site name in front.
+  if (const std::size_t at = t.find(" | "); at != std::string::npos && at <= 20) {
+    t.erase(0, at + 3);
+  }
+  return collapse_whitespace(t);
+}
+
+page_scan scan_page(const GumboNode* document) {
+  page_scan scan;
+  std::vector<h1_seen> h1s;
+  std::size_t order = 0;
+  std::vector<walk_state> stack{{document, 1000, false, false, false, false}};
+  std::optional<std::string> stock_text_availability;
+  std::optional<std::string> availability_named;  // from an element named "availability"
+  while (!stack.empty()) {
+    const walk_state state = stack.back();
+    stack.pop_back();
+    const GumboNode* node = state.node;
+    if (node->type != GUMBO_NODE_DOCUMENT && !is_element(node)) continue;
+    walk_state inner = state;
+    inner.named_distance = state.named_distance + 1;
+    if (is_element(node)) {
+      ++order;
+      const GumboTag tag = tag_of(node);
+      if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
+          tag == GUMBO_TAG_NOSCRIPT) {
+        continue;
+      }
+      if (tag == GUMBO_TAG_HTML && scan.lang.empty()) {
+        scan.lang = std::string(attribute(node, "lang").value_or(""));
+      }
+      if (tag == GUMBO_TAG_TITLE && !scan.title) {
+        std::string t = text_content(node, max_title_bytes);
+        if (!t.empty()) scan.title = std::move(t);
+      }
+      const std::string names = naming_attributes(node);
+      if (is_chrome(tag)) inner.chrome = true;
+      if (names_related(names)) inner.related = true;
+      if (is_struck(node, names)) inner.struck = true;
+      if (is_hidden(node)) inner.hidden = true;
+      if (tag == GUMBO_TAG_H1 && h1s.size() < max_h1) {
+        std::string t = text_content(node, max_title_bytes);
+        if (!t.empty()) h1s.push_back({std::move(t), order, state.chrome});
+      }
+      if (!scan.buy_order && !state.related && is_buy_control(node, names)) {
+        scan.buy_order = order;
+      }
+      // Stock state: a visible element named for it, with a short text.
+      if (!availability_named && !inner.related && !inner.hidden &&
+          contains_any(names, {"availability", "stock", "avail", "lagerstatus", "dispo"}) &&
+          !contains_any(names, {"stockist"})) {
+        const std::string t = text_content(node, 120);
+        if (!t.empty() && t.size() <= 120) {
+          auto a = availability_from_text(t);
+          if (a && contains_ci(names, "availability")) availability_named = a;
+          if (a && !stock_text_availability) stock_text_availability = a;
+        }
+      }
+      const bool self_named = names_price(names);
+      if (self_named) inner.named_distance = 0;
+      if (!inner.struck && scan.prices.size() < max_price_elements) {
+        const bool named = self_named || state.named_distance + 1 <= max_named_distance;
+        if ((self_named || has_own_text(node) || node->v.element.children.length <= 12) &&
+            tag != GUMBO_TAG_BODY && tag != GUMBO_TAG_HTML) {
+          std::string text = price_text(node, max_price_text + 1);
+          const bool has_digit = text.find_first_of("0123456789") != std::string::npos;
+          // Unnamed elements count only with a currency sign: pages are full of
+          // short numbers.
+          if (has_digit && text.size() <= max_price_text &&
+              (named || parse_price(text).currency_token)) {
+            price_element e;
+            e.text = std::move(text);
+            e.order = order;
+            e.named = named;
+            e.in_related = state.related || names_related(names);
+            e.in_chrome = inner.chrome;
+            e.hidden = inner.hidden;
+            if (node->parent != nullptr && is_element(node->parent)) {
+              std::string context = text_content(node->parent, 161);
+              if (context.size() <= 160 && context != e.text) e.context = std::move(context);
+            }
+            e.why = self_named ? "price-named element"
+                    : named    ? "inside a price-named element"
+                               : "short text";
+            scan.prices.push_back(std::move(e));
+          }
+        }
+      }
+    }
+    const GumboVector& kids =
+        node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
+    for (unsigned int k = kids.length; k > 0; --k) {
+      walk_state child = inner;
+      child.node = static_cast<const GumboNode*>(kids.data[k - 1]);
+      stack.push_back(child);
+    }
+  }
+  scan.availability = availability_named ? availability_named : stock_text_availability;
+
+  // The main heading names the product: the h1 the page title repeats, else the first
+  // outside the page header, else the first.
+  const h1_seen* main = nullptr;
+  if (scan.title) {
+    double best = 0.5;
+    for (const auto& h : h1s) {
+      const double overlap = title_overlap(h.text, *scan.title);
+      if (overlap > best) {
+        best = overlap;
+        main = &h;
+      }
+    }
+  }
+  for (const auto& h : h1s) {
+    if (main == nullptr && !h.chrome) main = &h;
+  }
+  if (main == nullptr && !h1s.empty()) main = &h1s.front();
+  if (main != nullptr) {
+    scan.main_h1 = main->text;
+    scan.main_h1_order = main->order;
+  }
+  return scan;
+}
+
+std::vector<candidate> visible_candidates(const page_scan& scan, std::string_view default_currency,
+                                          std::string_view known_currency) {
+  std::vector<candidate> out;
+  const auto nearness = [](std::size_t a, std::size_t b) {
+    const double d = a > b ? static_cast<double>(a - b) : static_cast<double>(b - a);
+    return 1.0 / (1.0 + d / 60.0);
+  };
+  for (const auto& e : scan.prices) {
+    price_parse_options options;
+    options.default_currency = default_currency;
+    const parsed_price parsed = parse_price(e.text, options);
+    if (!parsed.amount) continue;
+    // Without a currency sign a number is too often a quantity or an id, unless the
+    // element is named for the price and the page states its currency elsewhere.
+    const bool sign = parsed.currency_token.has_value();
+    if (!sign && !(e.named && !known_currency.empty())) continue;
+    if (!e.named && !sign) continue;
+    candidate c;
+    c.source = "visible";
+    c.text = e.text;
+    c.price = parsed.amount;
+    c.currency = parsed.currency ? parsed.currency : std::optional<std::string>{};
+    if (!sign && !known_currency.empty()) c.currency = std::string(known_currency);
+    c.score = 0.2;
+    c.why = e.why;
+    if (e.named) c.score += 0.4;
+    if (sign) {
+      c.score += 0.2;
+      c.why += "; currency sign";
+    }
+    if (scan.main_h1_order > 0) {
+      const double near = nearness(e.order, scan.main_h1_order);
+      c.score += 0.4 * near;
+      if (near > 0.3) c.why += "; near the main h1";
+    }
+    if (scan.buy_order) {
+      const double near = nearness(e.order, *scan.buy_order);
+      c.score += 0.6 * near;
+      if (near > 0.3) c.why += "; near add-to-cart";
+    }
+    if (e.in_related) {
+      c.score -= 1.5;
+      c.why += "; in a related-products block";
+    }
+    if (e.hidden) {
+      c.score -= 0.5;
+      c.why += "; hidden";
+    }
+    if (e.in_chrome) {
+      c.score -= 0.8;
+      c.why += "; in page header/footer";
+    }
+    if (mentions_other_amount(lower(e.text))) {
+      c.score -= 0.8;
+      c.why += "; text names a fee, total or instalment";
+    }
+    if (*parsed.amount == "0") {
+      c.score -= 0.8;
+      c.why += "; zero";
+    }
+    if (is_range(e.text)) c.why += "; a range: the low end";
+    if (contains_any(e.text, {"sale", "now", "our price", "special", "deal", "特價", "售價",
+                              "優惠", "offerta", "angebot", "promo", "soldes", "oferta"})) {
+      c.score += 0.1;
+      c.why += "; labelled as the offer";
+    }
+    if (!e.context.empty() && mentions_other_amount(lower(e.context))) {
+      c.score -= 0.4;
+      c.why += "; beside a fee, total or instalment";
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace pricescrape::extract::detail
