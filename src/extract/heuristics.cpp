@@ -105,11 +105,11 @@ bool has_name_word(std::string_view names, std::initializer_list<std::string_vie
 // A price that is not the one to pay: struck through, or marked as the old, list or
 // reference price.
 bool names_old_price(std::string_view names) {
-  return has_name_word(names,
-                       {"old", "was", "list", "regular", "before", "rrp", "msrp", "save", "uvp",
-                        "barred", "instead", "reference", "prev", "crossed", "strike", "retail"},
-                       {"strike", "crossed", "compare", "saving", "original", "previous",
-                        "linethrough"});
+  return has_name_word(
+      names,
+      {"old", "was", "list", "regular", "before", "rrp", "msrp", "save", "uvp", "barred", "instead",
+       "reference", "prev", "crossed", "strike", "retail"},
+      {"strike", "crossed", "compare", "saving", "original", "previous", "linethrough"});
 }
 
 bool is_struck(const GumboNode* node, std::string_view names) {
@@ -124,11 +124,11 @@ bool is_struck_node(const GumboNode* node) { return is_struck(node, naming_attri
 
 // Blocks listing other products than the page's own.
 bool names_related(std::string_view names) {
-  return has_name_word(names,
-                       {"related", "similar", "carousel", "recently", "upsell", "crosssell",
-                        "sponsored", "sponsor", "accessories", "bundle", "reco", "sims",
-                        "alsobought", "youmay", "others"},
-                       {"recommend", "suggest", "related", "upsell", "crosssell"});
+  return has_name_word(
+      names,
+      {"related", "similar", "carousel", "recently", "upsell", "crosssell", "sponsored", "sponsor",
+       "accessories", "bundle", "reco", "sims", "alsobought", "youmay", "others"},
+      {"recommend", "suggest", "related", "upsell", "crosssell"});
 }
 
 bool is_chrome(GumboTag tag) {
@@ -145,8 +145,8 @@ bool is_skipped(GumboTag tag) {
 // Cents written apart from the units: <sup>99</sup>, <span class="cents">.
 bool is_fraction_part(const GumboNode* node) {
   if (tag_of(node) == GUMBO_TAG_SUP) return true;
-  return has_name_word(naming_attributes(node), {"fraction", "cents", "decimal", "decimals",
-                                                 "pennies", "dec", "cent"});
+  return has_name_word(naming_attributes(node),
+                       {"fraction", "cents", "decimal", "decimals", "pennies", "dec", "cent"});
 }
 
 // The text of a price element with its struck-through parts left out, and a point
@@ -164,9 +164,9 @@ std::string price_text(const GumboNode* node, std::size_t max_bytes) {
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
         n->type == GUMBO_NODE_CDATA) {
       const std::string piece = collapse_whitespace(n->v.text.text ? n->v.text.text : "");
-      const bool edge_space = n->v.text.text != nullptr && n->v.text.text[0] != '\0' &&
-                              (n->v.text.text[0] == ' ' || n->v.text.text[0] == '\n' ||
-                               n->v.text.text[0] == '\t');
+      const bool edge_space =
+          n->v.text.text != nullptr && n->v.text.text[0] != '\0' &&
+          (n->v.text.text[0] == ' ' || n->v.text.text[0] == '\n' || n->v.text.text[0] == '\t');
       if (edge_space && !out.empty() && out.back() != ' ') out.push_back(' ');
       out.append(piece);
       continue;
@@ -205,9 +205,9 @@ bool has_own_text(const GumboNode* node) {
 bool is_buy_control(const GumboNode* node, std::string_view names) {
   const GumboTag tag = tag_of(node);
   if (tag != GUMBO_TAG_BUTTON && tag != GUMBO_TAG_INPUT && tag != GUMBO_TAG_A) return false;
-  if (contains_any(names, {"addtocart", "add-to-cart", "add_to_cart", "addtobasket",
-                           "add-to-basket", "add_to_basket", "addtobag", "add-to-bag", "buy-now",
-                           "buynow", "buy_now"}) ||
+  if (contains_any(names,
+                   {"addtocart", "add-to-cart", "add_to_cart", "addtobasket", "add-to-basket",
+                    "add_to_basket", "addtobag", "add-to-bag", "buy-now", "buynow", "buy_now"}) ||
       has_name_word(names, {"buy", "purchase", "addtocart", "buybutton", "buybtn"})) {
     return true;
   }
@@ -215,27 +215,50 @@ bool is_buy_control(const GumboNode* node, std::string_view names) {
   if (auto v = attribute(node, "value")) text.append(" ").append(*v);
   if (auto v = attribute(node, "aria-label")) text.append(" ").append(*v);
   if (auto v = attribute(node, "title")) text.append(" ").append(*v);
-  return contains_any(text, {"add to cart", "add to basket", "add to bag", "add to trolley",
-                             "buy now", "in den warenkorb", "ajouter au panier",
-                             "añadir al carrito", "agregar al carrito", "aggiungi al carrello",
-                             "dodaj do koszyka", "в корзину", "купить", "カートに入れる",
-                             "加入購物車", "加入购物车", "立即購買", "立即购买", "sepete ekle",
-                             "lisää ostoskoriin", "in winkelwagen", "adicionar ao carrinho",
-                             "adaugă în coș", "adauga in cos", "vložit do košíku", "kosárba",
-                             "أضف إلى", "lägg i varukorgen", "læg i kurv", "legg i handlekurv"});
+  return contains_any(text, {"add to cart",
+                             "add to basket",
+                             "add to bag",
+                             "add to trolley",
+                             "buy now",
+                             "in den warenkorb",
+                             "ajouter au panier",
+                             "añadir al carrito",
+                             "agregar al carrito",
+                             "aggiungi al carrello",
+                             "dodaj do koszyka",
+                             "в корзину",
+                             "купить",
+                             "カートに入れる",
+                             "加入購物車",
+                             "加入购物车",
+                             "立即購買",
+                             "立即购买",
+                             "sepete ekle",
+                             "lisää ostoskoriin",
+                             "in winkelwagen",
+                             "adicionar ao carrinho",
+                             "adaugă în coș",
+                             "adauga in cos",
+                             "vložit do košíku",
+                             "kosárba",
+                             "أضف إلى",
+                             "lägg i varukorgen",
+                             "læg i kurv",
+                             "legg i handlekurv"});
 }
 
 // Lower-cased words that make a price something else: a fee, a sum, an instalment.
 bool mentions_other_amount(std::string_view text) {
-  return contains_any(text, {"shipping", "delivery", "versand", "livraison", "envío", "envio",
-                             "spedizione", "dostawa", "доставка", "total", "fee", "/mo",
-                             "month", "monat", "mensual", "/mes", "cuota", "installment",
-                             "instalment", "bonus", "бонус", "save ", "you save", "credit",
-                             "月額", "分期", "期", "orders over", "free ", "tax)", "税抜",
-                             "+消費税", "per kg", "/kg", "/ kg", "per 100", "/100", "each",
-                             "unit price", "prix unitaire", "grundpreis", "risparmi", "sparen",
-                             "économisez", "ahorra", "oszczędzasz", "экономия", "現省", "省下",
-                             "點", "points", "punkte", "punti", "pkt"});
+  return contains_any(
+      text, {"shipping",   "delivery",   "versand",    "livraison",     "envío",      "envio",
+             "spedizione", "dostawa",    "доставка",   "total",         "fee",        "/mo",
+             "month",      "monat",      "mensual",    "/mes",          "cuota",      "installment",
+             "instalment", "bonus",      "бонус",      "save ",         "you save",   "credit",
+             "月額",       "分期",       "期",         "orders over",   "free ",      "tax)",
+             "税抜",       "+消費税",    "per kg",     "/kg",           "/ kg",       "per 100",
+             "/100",       "each",       "unit price", "prix unitaire", "grundpreis", "risparmi",
+             "sparen",     "économisez", "ahorra",     "oszczędzasz",   "экономия",   "現省",
+             "省下",       "點",         "points",     "punkte",        "punti",      "pkt"});
 }
 
 // "€ 10 - € 20", "10–20 zł": two amounts joined by a dash (price_parser reads the
@@ -321,27 +344,58 @@ struct h1_seen {
 
 std::optional<std::string> availability_from_text(std::string_view text) {
   const std::string t = lower(text);
-  if (contains_any(t, {"out of stock", "sold out", "currently unavailable", "unavailable",
-                       "not available", "no longer available", "nicht verfügbar",
-                       "ausverkauft", "nicht lieferbar", "épuisé", "rupture de stock",
-                       "indisponible", "agotado", "sin stock", "no disponible", "esaurito",
-                       "non disponibile", "niedostępny", "brak w magazynie", "wyprzedan",
-                       "нет в наличии", "распродан", "在庫切れ", "売り切れ", "품절", "缺貨",
-                       "售完", "缺货", "loppuunmyyty", "ei saatavilla", "uitverkocht",
-                       "niet beschikbaar", "esgotado", "indisponível", "stokta yok", "tükendi",
-                       "nedostupné", "vyprodáno", "stoc epuizat", "indisponibil",
-                       "نفذت الكمية", "غير متوفر"})) {
+  if (contains_any(t, {"out of stock",
+                       "sold out",
+                       "currently unavailable",
+                       "unavailable",
+                       "not available",
+                       "no longer available",
+                       "nicht verfügbar",
+                       "ausverkauft",
+                       "nicht lieferbar",
+                       "épuisé",
+                       "rupture de stock",
+                       "indisponible",
+                       "agotado",
+                       "sin stock",
+                       "no disponible",
+                       "esaurito",
+                       "non disponibile",
+                       "niedostępny",
+                       "brak w magazynie",
+                       "wyprzedan",
+                       "нет в наличии",
+                       "распродан",
+                       "在庫切れ",
+                       "売り切れ",
+                       "품절",
+                       "缺貨",
+                       "售完",
+                       "缺货",
+                       "loppuunmyyty",
+                       "ei saatavilla",
+                       "uitverkocht",
+                       "niet beschikbaar",
+                       "esgotado",
+                       "indisponível",
+                       "stokta yok",
+                       "tükendi",
+                       "nedostupné",
+                       "vyprodáno",
+                       "stoc epuizat",
+                       "indisponibil",
+                       "نفذت الكمية",
+                       "غير متوفر"})) {
     return "OutOfStock";
   }
-  if (contains_any(t, {"pre-order", "preorder", "vorbestell", "précommande", "reserva",
-                       "予約"})) {
+  if (contains_any(t, {"pre-order", "preorder", "vorbestell", "précommande", "reserva", "予約"})) {
     return "PreOrder";
   }
-  if (contains_any(t, {"in stock", "available", "auf lager", "lieferbar", "en stock",
-                       "disponible", "en existencia", "disponibile", "dostępny", "na stanie",
-                       "в наличии", "在庫あり", "現貨", "有货", "varastossa", "op voorraad",
-                       "em stock", "em estoque", "disponível", "stokta", "skladem", "în stoc",
-                       "in stoc", "متوفر"})) {
+  if (contains_any(t, {"in stock",    "available",     "auf lager",   "lieferbar",  "en stock",
+                       "disponible",  "en existencia", "disponibile", "dostępny",   "na stanie",
+                       "в наличии",   "在庫あり",      "現貨",        "有货",       "varastossa",
+                       "op voorraad", "em stock",      "em estoque",  "disponível", "stokta",
+                       "skladem",     "în stoc",       "in stoc",     "متوفر"})) {
     return "InStock";
   }
   return std::nullopt;
@@ -406,7 +460,11 @@ page_scan scan_page(const GumboNode* document) {
       // Stock state: a visible element named for it, with a short text.
       if (!availability_named && !inner.related && !inner.hidden &&
           contains_any(names, {"availability", "stock", "avail", "lagerstatus", "dispo"}) &&
-          !contains_any(names, {"stockist"})) {
+          !contains_any(names, {"stockist", "out-of-stock", "sold-out", "in-stock"}) &&
+          // Elements named for one state ("unavailable-label") are templates that CSS
+          // shows in that state only; their text says nothing about this page.
+          !has_name_word(names, {"unavailable", "outofstock", "soldout", "instock", "nostock",
+                                 "available", "notavailable", "oos"})) {
         const std::string t = text_content(node, 120);
         if (!t.empty() && t.size() <= 120) {
           auto a = availability_from_text(t);
@@ -433,9 +491,17 @@ page_scan scan_page(const GumboNode* document) {
             e.in_related = state.related || names_related(names);
             e.in_chrome = inner.chrome;
             e.hidden = inner.hidden;
-            if (node->parent != nullptr && is_element(node->parent)) {
-              std::string context = text_content(node->parent, 161);
-              if (context.size() <= 160 && context != e.text) e.context = std::move(context);
+            // The nearest ancestor that says more than the element: "Total" in the
+            // next cell, "3 x" before an instalment.
+            const GumboNode* up = node->parent;
+            for (int level = 0; level < 3 && up != nullptr && is_element(up); ++level) {
+              std::string context = text_content(up, 161);
+              if (context.size() > 160) break;
+              if (context.size() > e.text.size() + 1) {
+                e.context = std::move(context);
+                break;
+              }
+              up = up->parent;
             }
             e.why = self_named ? "price-named element"
                     : named    ? "inside a price-named element"
@@ -540,8 +606,8 @@ std::vector<candidate> visible_candidates(const page_scan& scan, std::string_vie
       c.why += "; zero";
     }
     if (is_range(e.text)) c.why += "; a range: the low end";
-    if (contains_any(e.text, {"sale", "now", "our price", "special", "deal", "特價", "售價",
-                              "優惠", "offerta", "angebot", "promo", "soldes", "oferta"})) {
+    if (contains_any(e.text, {"sale", "now", "our price", "special", "deal", "特價", "售價", "優惠",
+                              "offerta", "angebot", "promo", "soldes", "oferta"})) {
       c.score += 0.1;
       c.why += "; labelled as the offer";
     }

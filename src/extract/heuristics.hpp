@@ -16,9 +16,9 @@ namespace pricescrape::extract::detail {
 
 // An element whose text may be the price, and the context it sits in.
 struct price_element {
-  std::string text;       // its visible text, split prices joined ("19<sup>99</sup>" -> "19.99")
-  std::size_t order = 0;  // position among the page's elements, for distances
-  bool named = false;     // class/id/itemprop/data-* says "price" on it or a close ancestor
+  std::string text;         // its visible text, split prices joined ("19<sup>99</sup>" -> "19.99")
+  std::size_t order = 0;    // position among the page's elements, for distances
+  bool named = false;       // class/id/itemprop/data-* says "price" on it or a close ancestor
   bool in_related = false;  // inside related / recommended / carousel / sponsored blocks
   bool in_chrome = false;   // inside <header>, <footer>, <nav> or <aside>
   bool hidden = false;      // inside display:none, [hidden] or a "hidden" class

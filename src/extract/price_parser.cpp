@@ -218,7 +218,7 @@ constexpr auto currency_tokens = std::to_array<currency_token_entry>({
     {"Р", "", true, false},  // Cyrillic capital ER, the informal rouble sign
     {"zl", "PLN", true, false},
     // Signs and abbreviations of smaller currencies (the price-parser table's list).
-    {"₶", "", false, true},  // the livre tournois: collectors' pages, no ISO code
+    {"₶", "", false, true},    // the livre tournois: collectors' pages, no ISO code
     {"₿", "", false, true},  // bitcoin has no ISO 4217 code
     {"Ƀ", "", false, true},
     {"BTC", "", true, true},
@@ -429,8 +429,8 @@ bool ends_with_fraction(std::string_view num) {
     --i;
     ++digits;
   }
-  return i > 0 && digits > 0 && digits != 3 && (num[i - 1] == '.' || num[i - 1] == ',') &&
-         i > 1 && is_digit(num[i - 2]);
+  return i > 0 && digits > 0 && digits != 3 && (num[i - 1] == '.' || num[i - 1] == ',') && i > 1 &&
+         is_digit(num[i - 2]);
 }
 
 // Like price-parser's `([.]?\d[\d\s.,]*)\s*?(?:[^%\d]|$)`: every such number, left to
@@ -614,8 +614,8 @@ bool follows_old_price_word(std::string_view s, std::size_t from, std::size_t to
   std::string lower;
   for (char c : s.substr(from, to - from)) lower.push_back(ascii_lower(c));
   for (const std::string_view word :
-       {"was"sv, "before"sv, "rrp"sv, "msrp"sv, "list price"sv, "statt"sv, "avant"sv,
-        "antes"sv, "prima"sv, "vorher"sv, "uvp"sv}) {
+       {"was"sv, "before"sv, "rrp"sv, "msrp"sv, "list price"sv, "statt"sv, "avant"sv, "antes"sv,
+        "prima"sv, "vorher"sv, "uvp"sv}) {
     const std::size_t at = lower.rfind(word);
     if (at == std::string::npos) continue;
     const bool starts = at == 0 || !is_letter(code_point_before(lower, at));

@@ -36,6 +36,11 @@ engine_options test_options(std::size_t concurrency) {
   return o;
 }
 
+std::string describe(const batch_run& r) {
+  return std::to_string(r.records.size()) + " records, " + std::to_string(r.summary.ok) +
+         " ok, first: " + (r.records.empty() ? std::string("none") : r.records.front().dump());
+}
+
 batch_run run(const std::string& input, const engine_options& options) {
   std::istringstream in(input);
   std::ostringstream out;
@@ -106,7 +111,7 @@ TEST_P(EngineLimits, HundredUrlsOnOneHostOpenAtMostConcurrencyConnections) {
   for (int i = 0; i < 100; ++i) urls.push_back(url("/products/widget.html?i=" + std::to_string(i)));
   fresh_.reset_stats();
   auto r = run(lines(urls), options(10));
-  EXPECT_EQ(r.summary.ok, 100u);
+  EXPECT_EQ(r.summary.ok, 100u) << describe(r);
   const auto stats = fresh_.stats();
   // The /__stats request itself arrives on one more connection.
   EXPECT_LE(stats.at("connections_accepted").get<int>() - 1, 10);
@@ -163,7 +168,7 @@ TEST(Engine, EveryFaultBecomesItsRecordAndTheBatchGoesOn) {
   for (const auto& c : cases) urls.push_back(c.first);
   auto r = run(lines(urls), options);
   ASSERT_EQ(r.records.size(), cases.size())
-      << "summary: " << r.summary.records << " records, interrupted " << r.summary.interrupted;
+      << describe(r);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& rec = r.records[i];
     const std::string got = rec.at("ok").get<bool>() ? "ok" : rec.at("error").at("kind").get<std::string>();

@@ -32,9 +32,9 @@ struct extract_options {
 };
 
 struct extraction {
-  product found;                        // whatever was found, even without a price
-  std::optional<scrape_error> error;    // no_price (or decode) when found.price is empty
-  std::vector<candidate> candidates;    // only with extract_options::explain
+  product found;                      // whatever was found, even without a price
+  std::optional<scrape_error> error;  // no_price (or decode) when found.price is empty
+  std::vector<candidate> candidates;  // only with extract_options::explain
 };
 
 // Pure and thread-safe: no I/O, no globals that change. Never throws on bad input.

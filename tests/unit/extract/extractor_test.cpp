@@ -64,8 +64,23 @@ INSTANTIATE_TEST_SUITE_P(
         page_case{"opengraph.html", {"349", "NOK", "Wool Scarf, Forest Green", "InStock", "meta"}},
         page_case{"no-price.html",
                   {std::nullopt, std::nullopt, "About us", std::nullopt, std::nullopt}},
-        page_case{"windows-1252.html", {"24.95", "EUR", "Café press", std::nullopt, "visible"}},
-        page_case{"shift_jis.html", {"1980", "JPY", "緑茶 100g", std::nullopt, "visible"}}),
+        // A page selling at a price with nothing saying it cannot be had is InStock.
+        page_case{"windows-1252.html", {"24.95", "EUR", "Café press", "InStock", "visible"}},
+        page_case{"shift_jis.html", {"1980", "JPY", "緑茶 100g", "InStock", "visible"}},
+        page_case{"iso-8859-1.html", {"12.5", "GBP", "Tea Caddy", "InStock", "visible"}},
+        page_case{"mis-encoded.html",
+                  {"24.9", "EUR", "Mugs \uFFFD set of 4", "InStock", "visible"}},
+        page_case{"meta-sale-price.html",
+                  {"997", "PLN", "Zestaw podtynkowy WC", "InStock", "meta"}},
+        page_case{"split-price.html",
+                  {"173.34", "RON", "Whiskey Single Barrel, 45%, 0.7l", "InStock", "visible"}},
+        page_case{"amazon-like.html",
+                  {"87.11", "USD", "Rolling Duffle Bag with Wheels", "InStock", "visible"}},
+        page_case{"rdfa.html", {"59", "EUR", "Leselampe Nova", "InStock", "rdfa"}},
+        page_case{"twitter-card.html", {"17.99", "USD", "Steelbook Blu-ray", "InStock", "meta"}},
+        page_case{"related-jsonld.html", {"349", "GBP", "Oak Desk 120 cm", "InStock", "jsonld"}},
+        page_case{"sold-out-phrase.html",
+                  {"19.5", "CHF", "Filzstift Medium", "OutOfStock", "visible"}}),
     [](const testing::TestParamInfo<page_case>& p) {
       std::string name;
       for (char c : p.param.fixture.substr(0, p.param.fixture.find('.'))) {
