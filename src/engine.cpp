@@ -2,6 +2,7 @@
 #include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/output/reorder_buffer.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/channel.hpp>
@@ -13,11 +14,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -41,7 +42,9 @@ class async_semaphore {
     auto [ec] = co_await channel_.async_send(error_code{}, nothrow_awaitable);
     co_return !ec;
   }
-  void release() { channel_.try_receive([](error_code) {}); }
+  void release() {
+    channel_.try_receive([](error_code) {});
+  }
   // Fails every waiter and every later acquire().
   void close() {
     channel_.cancel();
@@ -72,8 +75,14 @@ class slot_guard {
   async_semaphore* sem_ = nullptr;
 };
 
-using job_channel =
-    asio::experimental::concurrent_channel<void(error_code, std::optional<job>)>;
+using job_channel = asio::experimental::concurrent_channel<void(error_code, std::optional<job>)>;
+
+// Shared by the engine and the reader thread, which may outlive the batch.
+struct reader_control {
+  std::mutex mutex;
+  bool stop = false;  // guarded by mutex
+  std::atomic<bool> finished{false};
+};
 
 std::string host_key(std::string_view url) {
   auto u = boost::urls::parse_uri(url);
@@ -139,8 +148,10 @@ struct batch {
   void emit(output::record&& r) {
     out.write(r);
     ++summary.records;
-    if (r.ok()) ++summary.ok;
-    else ++summary.by_kind[static_cast<std::size_t>(r.error->kind)];
+    if (r.ok())
+      ++summary.ok;
+    else
+      ++summary.by_kind[static_cast<std::size_t>(r.error->kind)];
   }
 
   void mark_started(std::size_t index) {
@@ -211,8 +222,7 @@ asio::awaitable<extract::extraction> extract_task(std::string body, std::string 
 asio::awaitable<extract::extraction> extract_on_pool(batch& b, std::string body,
                                                      std::string content_type, std::string url) {
   co_return co_await asio::co_spawn(
-      b.cpu.get_executor(),
-      extract_task(std::move(body), std::move(content_type), std::move(url)),
+      b.cpu.get_executor(), extract_task(std::move(body), std::move(content_type), std::move(url)),
       asio::use_awaitable);
 }
 
@@ -271,9 +281,11 @@ asio::awaitable<void> run_job(batch& b, job j) {
                                        fetched.final_url);
     fill_record(r, std::move(ex));
   }
-  r.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
+  r.elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
   r.fetched_at = output::format_utc(std::chrono::system_clock::now());
-  if (!r.ok()) spdlog::debug("#{} {}: {}: {}", r.index, r.url, to_string(r.error->kind), r.error->message);
+  if (!r.ok())
+    spdlog::debug("#{} {}: {}: {}", r.index, r.url, to_string(r.error->kind), r.error->message);
   b.finish_record(std::move(r));
 }
 
@@ -324,7 +336,10 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
                         const progress_fn& on_progress) {
   const auto t0 = steady::now();
   batch_summary summary;
-  asio::io_context io(1);
+  // Default concurrency hint on purpose: other threads (the reader, the extraction pool,
+  // DNS lookups) start and finish work on this io_context, and the single-thread hint's
+  // work accounting lost a batch to that in our stress runs.
+  asio::io_context io;
   const std::size_t threads = options.extract_threads
                                   ? options.extract_threads
                                   : std::max(1u, std::thread::hardware_concurrency());
@@ -337,41 +352,63 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
       wait_for_signals(b);
     }
 
-    // Reading runs on its own thread: a slow producer on stdin (`tail -f | pricescrape`)
-    // must never stall the io thread. The channel's 64 slots keep it just ahead.
-    auto reader_finished = std::make_shared<std::atomic<bool>>(false);
-    std::thread reader([&input, reader_finished, jobs = b.jobs] {
-      try {
-        while (auto next = input.next())
-          jobs->async_send(error_code{}, std::move(next), asio::use_future).get();
-        jobs->async_send(error_code{}, std::optional<job>{}, asio::use_future).get();
-      } catch (const std::exception&) {
-        // The channel was closed: the batch is stopping.
-      }
-      *reader_finished = true;
-    });
-
+    // read_jobs is spawned before the reader thread starts: the spawn is outstanding
+    // work, so a send that the reader completes on its own thread can never see the
+    // work count at zero, which would stop the io_context before run() begins.
     asio::co_spawn(io, read_jobs(b), [&b](std::exception_ptr e) {
       if (e && !b.failure) {
         b.failure = e;
         b.stop();
       }
     });
+    // Reading runs on its own thread: a slow producer on stdin (`tail -f | pricescrape`)
+    // must never stall the io thread. The channel's 64 slots keep it just ahead.
+    auto reader_state = std::make_shared<reader_control>();
+    std::thread reader([&input, reader_state, jobs = b.jobs] {
+      try {
+        for (;;) {
+          auto next = input.next();
+          const bool last = !next;
+          std::unique_lock lock(reader_state->mutex);
+          if (reader_state->stop) break;  // the io_context may be gone: touch nothing
+          auto sent = jobs->async_send(error_code{}, std::move(next), asio::use_future);
+          lock.unlock();
+          sent.get();
+          if (last) break;
+        }
+      } catch (const std::exception&) {
+        // The channel was closed: the batch is stopping.
+      }
+      reader_state->finished = true;
+    });
+
     try {
       io.run();
     } catch (...) {
       if (!b.failure) b.failure = std::current_exception();
     }
     b.jobs->close();
-    // A reader blocked on an interactive stdin would never return; it owns nothing we
-    // are about to destroy, so it may be left behind when the batch was cut short.
-    if (*reader_finished || (!summary.interrupted && !b.failure)) reader.join();
-    else reader.detach();
+    {
+      std::lock_guard lock(reader_state->mutex);
+      reader_state->stop = true;
+    }
+    // After a normal end the reader has sent its last message. After an interrupt it may
+    // sit in a read of stdin that never returns (a terminal, `tail -f`): give it a moment,
+    // then leave it behind; once `stop` is set it touches neither the channel nor us.
+    if (summary.interrupted || b.failure) {
+      for (int i = 0; i < 20 && !reader_state->finished; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (reader_state->finished || (!summary.interrupted && !b.failure))
+      reader.join();
+    else
+      reader.detach();
     cpu.join();
     summary.http = b.client.stats();
     failure = b.failure;
   }
-  if (input.read_failed()) spdlog::error("reading the input failed part-way; later lines were not scraped");
+  if (input.read_failed())
+    spdlog::error("reading the input failed part-way; later lines were not scraped");
   out.finish();
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
   if (failure) std::rethrow_exception(failure);

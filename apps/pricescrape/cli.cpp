@@ -62,23 +62,32 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   if (!unit.empty() && unit.back() == 'b' && unit.size() > 1 && unit[unit.size() - 2] == 'i')
     unit.pop_back();  // "kib" -> "ki"
   std::uint64_t multiplier = 0;
-  if (unit.empty() || unit == "b") multiplier = 1;
-  else if (unit == "k" || unit == "ki") multiplier = 1ull << 10;
-  else if (unit == "m" || unit == "mi") multiplier = 1ull << 20;
-  else if (unit == "g" || unit == "gi") multiplier = 1ull << 30;
-  else if (unit == "kb") multiplier = 1000ull;
-  else if (unit == "mb") multiplier = 1000ull * 1000;
-  else if (unit == "gb") multiplier = 1000ull * 1000 * 1000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    multiplier = 1;
+  else if (unit == "k" || unit == "ki")
+    multiplier = 1ull << 10;
+  else if (unit == "m" || unit == "mi")
+    multiplier = 1ull << 20;
+  else if (unit == "g" || unit == "gi")
+    multiplier = 1ull << 30;
+  else if (unit == "kb")
+    multiplier = 1000ull;
+  else if (unit == "mb")
+    multiplier = 1000ull * 1000;
+  else if (unit == "gb")
+    multiplier = 1000ull * 1000 * 1000;
+  else
+    return std::nullopt;
   if (number > (std::uint64_t{1} << 40) / multiplier) return std::nullopt;
   return static_cast<std::size_t>(number * multiplier);
 }
 
 parsed parse_command_line(int argc, char** argv) {
-  CLI::App app{"pricescrape: fetch product pages concurrently and extract their prices.\n"
-               "Reads one URL per line from INPUT (or stdin) and writes one record per line,\n"
-               "in input order, as JSON, JSON Lines or CSV.",
-               "pricescrape"};
+  CLI::App app{
+      "pricescrape: fetch product pages concurrently and extract their prices.\n"
+      "Reads one URL per line from INPUT (or stdin) and writes one record per line,\n"
+      "in input order, as JSON, JSON Lines or CSV.",
+      "pricescrape"};
   app.footer(examples_text);
   app.set_version_flag("--version", std::string("pricescrape ") + version);
   app.option_defaults()->always_capture_default();
@@ -135,6 +144,19 @@ parsed parse_command_line(int argc, char** argv) {
   sub->add_flag("--explain", extract.explain, "Add the candidates weighed and why one won");
   add_common(*sub, extract.common, x_verbose, x_quiet, x_log_format);
 
+  parse_price_command parse_price;
+  auto* pp = app.add_subcommand(
+      "parse-price", "Parse price strings: one JSON line per TEXT with input, price, currency");
+  pp->add_option("TEXT", parse_price.texts,
+                 "Price strings, e.g. '1.234,56 €' (use -- before ones "
+                 "starting with '-')")
+      ->required();
+  pp->add_option("--currency-hint", parse_price.currency_hint,
+                 "Nearby text that may name the currency (e.g. 'EUR', 'Preis in €')");
+  pp->add_option("--decimal-separator", parse_price.decimal_separator,
+                 "Force the decimal separator: '.', ',' or '€'")
+      ->check(CLI::IsMember({".", ",", "€"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -152,6 +174,13 @@ parsed parse_command_line(int argc, char** argv) {
     common.logs = lf == "json" ? log_format::json : log_format::text;
   };
 
+  if (*pp) {
+    // CLI11 hands what follows a `--` placed between TEXTs to the main INPUT: refuse
+    // rather than silently drop a text.
+    if (app.count("INPUT") > 0)
+      return usage_error("parse-price: put -- before the first TEXT, not between them");
+    return parse_price;
+  }
   if (*sub) {
     finish_common(extract.common, x_verbose, x_quiet, x_log_format);
     extract.format = *output::parse_format(x_format_name);
@@ -173,8 +202,9 @@ parsed parse_command_line(int argc, char** argv) {
     std::string name = line.substr(0, colon);
     const bool token_ok =
         !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-          return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                        std::string_view::npos;
+          return std::isalnum(c) ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                     std::string_view::npos;
         });
     if (colon == std::string::npos || !token_ok)
       return usage_error("--header: '" + line + "' is not of the form \"Name: value\"");

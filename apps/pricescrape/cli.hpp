@@ -35,9 +35,15 @@ struct extract_command {
   common_options common;
 };
 
+struct parse_price_command {
+  std::vector<std::string> texts;
+  std::string currency_hint;
+  std::string decimal_separator;  // ".", "," or "€"; empty = decide from the text
+};
+
 // What main should do: run a command, or exit now with a code (help, version, errors:
 // the message is already printed).
-using parsed = std::variant<scrape_command, extract_command, int>;
+using parsed = std::variant<scrape_command, extract_command, parse_price_command, int>;
 
 parsed parse_command_line(int argc, char** argv);
 

@@ -6,12 +6,13 @@
 
 #include <pricescrape/engine.hpp>
 #include <pricescrape/extract/extractor.hpp>
+#include <pricescrape/extract/price_parser.hpp>
 #include <pricescrape/output/file_output.hpp>
 #include <pricescrape/output/writer.hpp>
 #include <pricescrape/url_source.hpp>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -77,8 +78,9 @@ int run_scrape(const cli::scrape_command& cmd) {
   }
 
   if (cmd.engine.http.insecure)
-    spdlog::warn("--insecure: TLS certificates are not verified; anyone on the path can "
-                 "impersonate the shops");
+    spdlog::warn(
+        "--insecure: TLS certificates are not verified; anyone on the path can "
+        "impersonate the shops");
 
   std::optional<cli::progress_bar> bar;
   if (cmd.common.verbosity >= 0 && cli::progress_bar::wanted(cmd.common.progress))
@@ -147,6 +149,34 @@ int run_extract(const cli::extract_command& cmd) {
   return failed == 0 ? exit_all_ok : exit_some_failed;
 }
 
+int run_parse_price(const cli::parse_price_command& cmd) {
+  extract::price_parse_options options;
+  options.currency_hint = cmd.currency_hint;
+  options.decimal_separator = cmd.decimal_separator;
+  std::size_t unparsed = 0;
+  std::string line;
+  for (const auto& text : cmd.texts) {
+    const auto parsed = extract::parse_price(text, options);
+    if (!parsed.amount) ++unparsed;
+    line = "{\"input\": ";
+    output::append_json_string(line, text);
+    line += ", \"price\": ";
+    if (parsed.amount)
+      output::append_json_string(line, *parsed.amount);
+    else
+      line += "null";
+    line += ", \"currency\": ";
+    if (parsed.currency)
+      output::append_json_string(line, *parsed.currency);
+    else
+      line += "null";
+    line += "}\n";
+    std::cout << line;
+  }
+  std::cout.flush();
+  return unparsed == 0 ? exit_all_ok : exit_some_failed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,6 +188,7 @@ int main(int argc, char** argv) {
       cli::setup_logging(scrape->common);
       return run_scrape(*scrape);
     }
+    if (auto* pp = std::get_if<cli::parse_price_command>(&parsed)) return run_parse_price(*pp);
     auto& extract = std::get<cli::extract_command>(parsed);
     cli::setup_logging(extract.common);
     return run_extract(extract);

@@ -15,7 +15,8 @@ constexpr std::size_t max_page_bytes = 256u << 20;
 
 outcome<std::string> read_page_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return scrape_error{error_kind::decode, "cannot read '" + path + "': " + std::strerror(errno)};
+  if (!in)
+    return scrape_error{error_kind::decode, "cannot read '" + path + "': " + std::strerror(errno)};
   char magic[2] = {};
   in.read(magic, 2);
   const bool gzipped = in.gcount() == 2 && magic[0] == '\x1f' && magic[1] == '\x8b';
@@ -47,7 +48,8 @@ outcome<std::string> read_page_file(const std::string& path) {
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > max_page_bytes) {
       gzclose(gz);
-      return scrape_error{error_kind::too_large, "'" + path + "' decompresses to more than 256 MiB"};
+      return scrape_error{error_kind::too_large,
+                          "'" + path + "' decompresses to more than 256 MiB"};
     }
   }
   gzclose(gz);

@@ -61,9 +61,9 @@ scrape_error classify(const boost::system::error_code& ec, phase step, std::stri
       return {error_kind::connect, join({"cannot connect to ", where, ": ", detail})};
     case phase::handshake:
       if (is_connection_drop(ec))
-        return {error_kind::tls, join({"TLS handshake with ", where,
-                                       " failed: the server closed the connection (", detail,
-                                       ")"})};
+        return {error_kind::tls,
+                join({"TLS handshake with ", where, " failed: the server closed the connection (",
+                      detail, ")"})};
       return {error_kind::tls, join({"TLS handshake with ", where, " failed: ", detail})};
     case phase::write:
     case phase::read_header:
@@ -77,10 +77,10 @@ scrape_error classify(const boost::system::error_code& ec, phase step, std::stri
   if (ec == beast::http::error::header_limit)
     return {error_kind::protocol, join({"response headers from ", where, " are too large"})};
   if (is_connection_drop(ec))
-    return {error_kind::protocol,
-            join({"connection closed by ", where, " ", step == phase::read_body ? "mid-body" : "",
-                  step == phase::read_body ? "" : "before a complete response",
-                  " (", detail, ")"})};
+    return {
+        error_kind::protocol,
+        join({"connection closed by ", where, " ", step == phase::read_body ? "mid-body" : "",
+              step == phase::read_body ? "" : "before a complete response", " (", detail, ")"})};
   if (ec.category() == beast::http::make_error_code(beast::http::error::bad_version).category())
     return {error_kind::protocol, join({"malformed HTTP response from ", where, ": ", detail})};
   if (ec.category() == asio::error::get_ssl_category() ||

@@ -186,9 +186,8 @@ struct client::impl {
     const std::string where = t.where.where();
     auto req = make_request(t);
     conn.lowest().expires_at(deadline);
-    auto [write_ec, written] = co_await conn.visit([&](auto& stream) {
-      return bhttp::async_write(stream, req, nothrow_awaitable);
-    });
+    auto [write_ec, written] = co_await conn.visit(
+        [&](auto& stream) { return bhttp::async_write(stream, req, nothrow_awaitable); });
     (void)written;
     ++stats.requests_sent;
     if (write_ec) {
@@ -260,8 +259,10 @@ struct client::impl {
           result.error->message += " (--timeout " + seconds_text(options.timeout) + ")";
         co_return result;
       }
-      if (keep_alive) give_back(t.where, std::move(conn));
-      else conn->close();
+      if (keep_alive)
+        give_back(t.where, std::move(conn));
+      else
+        conn->close();
       co_return result;
     }
   }
@@ -301,7 +302,8 @@ struct client::impl {
       if (retryable && retries_used < options.retries && !cancelled) {
         wait = backoff_delay(retries_used, options.backoff_base, options.backoff_cap, rng);
         if (!result.error && !result.retry_after.empty()) {
-          const auto asked = parse_retry_after(result.retry_after, std::chrono::system_clock::now());
+          const auto asked =
+              parse_retry_after(result.retry_after, std::chrono::system_clock::now());
           if (asked && *asked > options.retry_after_cap) {
             wait.reset();
             give_up_reason = "; the server asked to retry after " + seconds_text(*asked) +
@@ -363,8 +365,9 @@ struct client::impl {
       out.content_type = result.content_type;
       if (result.status < 200 || result.status > 299) {
         const bool limited = result.status == 429;
-        std::string message = "HTTP " + std::to_string(result.status) + " " +
-                              std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(result.status)));
+        std::string message =
+            "HTTP " + std::to_string(result.status) + " " +
+            std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(result.status)));
         if (retries_used > 0) message += " after " + std::to_string(out.attempts) + " attempts";
         out.error = scrape_error{limited ? error_kind::rate_limited : error_kind::http_status,
                                  message + give_up_reason};
@@ -373,8 +376,8 @@ struct client::impl {
 
       const auto coding = parse_content_encoding(result.content_encoding);
       if (!coding) {
-        out.error = scrape_error{error_kind::decode, "unsupported Content-Encoding '" +
-                                                         result.content_encoding + "'"};
+        out.error = scrape_error{error_kind::decode,
+                                 "unsupported Content-Encoding '" + result.content_encoding + "'"};
         co_return out;
       }
       auto decoded = decode_body(result.body, *coding, options.max_body);

@@ -19,8 +19,8 @@ namespace {
 
 constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::variant<connection::plain_stream, connection::tls_stream> make_stream(
-    asio::any_io_executor ex, ssl::context* tls_ctx) {
+std::variant<connection::plain_stream, connection::tls_stream> make_stream(asio::any_io_executor ex,
+                                                                           ssl::context* tls_ctx) {
   if (tls_ctx)
     return std::variant<connection::plain_stream, connection::tls_stream>(
         std::in_place_type<connection::tls_stream>, ex, *tls_ctx);
@@ -67,13 +67,14 @@ asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(origin whe
     if (hs_ec) {
       auto error = classify(hs_ec, phase::handshake, where.where());
       if (error.kind == error_kind::tls) {
-        const std::string reason = verify_failure_reason(SSL_get_verify_result(tls->native_handle()));
+        const std::string reason =
+            verify_failure_reason(SSL_get_verify_result(tls->native_handle()));
         if (!reason.empty()) {
           error.message = "TLS certificate of " + where.where() + " is not trusted: " + reason +
                           " (use --cacert FILE to trust a private CA)";
         } else if (hs_ec.message().find("certificate verify failed") != std::string::npos) {
-          error.message = "TLS certificate of " + where.where() + " does not match host '" +
-                          where.host + "'";
+          error.message =
+              "TLS certificate of " + where.where() + " does not match host '" + where.host + "'";
         }
       }
       co_return error;

@@ -22,8 +22,8 @@ std::string lower_trimmed(std::string_view s) {
 }
 
 scrape_error too_large(std::size_t cap) {
-  return {error_kind::too_large, "decoded body is larger than the --max-body limit of " +
-                                     std::to_string(cap) + " bytes"};
+  return {error_kind::too_large,
+          "decoded body is larger than the --max-body limit of " + std::to_string(cap) + " bytes"};
 }
 
 scrape_error corrupt(std::string_view coding, std::string_view detail) {

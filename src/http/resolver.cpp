@@ -140,7 +140,8 @@ asio::awaitable<outcome<endpoint_list>> resolver::resolve(std::string host, std:
     std::erase(lk->waiters, &timer);
     if (lk->done) break;
     if (self->cancelled)
-      co_return scrape_error{error_kind::cancelled, "cancelled during DNS lookup of '" + host + "'"};
+      co_return scrape_error{error_kind::cancelled,
+                             "cancelled during DNS lookup of '" + host + "'"};
     if (!wait_ec)
       co_return scrape_error{error_kind::timeout, "timed out resolving host '" + host + "'"};
   }

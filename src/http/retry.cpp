@@ -28,8 +28,7 @@ bool is_retryable_error(error_kind kind) noexcept {
   // dns is left out: a name that does not resolve rarely resolves a second later, and
   // the resolver already retries on its own. protocol covers connections dropped
   // mid-response, which a fresh connection usually cures (GET is idempotent).
-  return kind == error_kind::connect || kind == error_kind::timeout ||
-         kind == error_kind::protocol;
+  return kind == error_kind::connect || kind == error_kind::timeout || kind == error_kind::protocol;
 }
 
 namespace {
@@ -71,8 +70,10 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
     std::uint64_t seconds = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     // Absurd values (overflow) are clamped; the caller caps them anyway.
-    if (ec == std::errc::result_out_of_range) seconds = 365ull * 24 * 3600;
-    else if (ec != std::errc{} || ptr != value.data() + value.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range)
+      seconds = 365ull * 24 * 3600;
+    else if (ec != std::errc{} || ptr != value.data() + value.size())
+      return std::nullopt;
     seconds = std::min<std::uint64_t>(seconds, 365ull * 24 * 3600);
     return milliseconds(seconds * 1000);
   }

@@ -42,20 +42,20 @@ html_verdict classify_content_type(std::string_view content_type) {
 
 bool looks_like_html(std::string_view body) {
   if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
-  while (!body.empty() && (body.front() == ' ' || body.front() == '\t' ||
-                           body.front() == '\n' || body.front() == '\r' || body.front() == '\f'))
+  while (!body.empty() && (body.front() == ' ' || body.front() == '\t' || body.front() == '\n' ||
+                           body.front() == '\r' || body.front() == '\f'))
     body.remove_prefix(1);
   // The tag names the WHATWG sniffing algorithm checks, each followed by a space or '>'.
-  static constexpr std::array tags = {"<!doctype html", "<html", "<head", "<script", "<iframe",
-                                      "<h1", "<div", "<font", "<table", "<a", "<style",
-                                      "<title", "<b", "<body", "<br", "<p", "<!--", "<meta"};
+  static constexpr std::array tags = {
+      "<!doctype html", "<html", "<head",  "<script", "<iframe", "<h1",   "<div", "<font",
+      "<table",         "<a",    "<style", "<title",  "<b",      "<body", "<br",  "<p",
+      "<!--",           "<meta"};
   for (std::string_view tag : tags) {
     if (!iequals_prefix(body, tag)) continue;
     if (tag == "<!--") return true;
     if (body.size() == tag.size()) return false;
     const char next = body[tag.size()];
-    if (next == ' ' || next == '>' || next == '\t' || next == '\n' || next == '\r' ||
-        next == '/')
+    if (next == ' ' || next == '>' || next == '\t' || next == '\n' || next == '\r' || next == '/')
       return true;
   }
   return false;

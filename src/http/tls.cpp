@@ -19,8 +19,7 @@ std::unique_ptr<ssl::context> make_client_tls_context(const std::string& cacert,
   ctx->set_default_verify_paths(ec);
   if (!cacert.empty()) {
     ctx->load_verify_file(cacert, ec);
-    if (ec)
-      throw std::runtime_error("cannot load --cacert '" + cacert + "': " + ec.message());
+    if (ec) throw std::runtime_error("cannot load --cacert '" + cacert + "': " + ec.message());
   }
   ctx->set_verify_mode(insecure ? ssl::verify_none : ssl::verify_peer);
   // Keep sessions so reconnects to an origin can resume instead of a full handshake.

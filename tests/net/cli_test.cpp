@@ -36,15 +36,17 @@ std::vector<std::string> with_cacert(std::vector<std::string> args) {
   return args;
 }
 
-int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
 
 TEST(Cli, HelpListsOptionsAndExitsZero) {
   auto r = run_cli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (auto opt : {"--concurrency", "--per-host", "--format", "--output", "--timeout",
-                   "--connect-timeout", "--retries", "--max-redirects", "--max-body",
-                   "--user-agent", "--header", "--cacert", "--insecure", "--quiet",
-                   "--log-format", "--no-progress", "extract"})
+  for (auto opt :
+       {"--concurrency", "--per-host", "--format", "--output", "--timeout", "--connect-timeout",
+        "--retries", "--max-redirects", "--max-body", "--user-agent", "--header", "--cacert",
+        "--insecure", "--quiet", "--log-format", "--no-progress", "extract"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
@@ -64,8 +66,10 @@ class CliBadUsage : public ::testing::TestWithParam<bad_usage> {};
 TEST_P(CliBadUsage, ExitsTwoWithOneLineAndNoOutput) {
   const auto input = write_file("ok-urls.txt", shop().http_url("/products/widget.html") + "\n");
   auto args = GetParam().args;
-  if (args.empty() || args.front() != "NOINPUT") args.insert(args.begin(), input);
-  else args.erase(args.begin());
+  if (args.empty() || args.front() != "NOINPUT")
+    args.insert(args.begin(), input);
+  else
+    args.erase(args.begin());
   const auto before = shop().stats().at("requests").get<int>();
   auto r = run_cli(args);
   EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -77,19 +81,17 @@ TEST_P(CliBadUsage, ExitsTwoWithOneLineAndNoOutput) {
 
 INSTANTIATE_TEST_SUITE_P(
     Options, CliBadUsage,
-    ::testing::Values(bad_usage{{"-c", "0"}, "--concurrency"},
-                      bad_usage{{"-c", "10001"}, "--concurrency"},
-                      bad_usage{{"-c", "ten"}, "--concurrency"},
-                      bad_usage{{"-f", "xml"}, "--format"},
-                      bad_usage{{"--timeout", "-1"}, "--timeout"},
-                      bad_usage{{"--max-body", "lots"}, "--max-body"},
-                      bad_usage{{"--retries", "-2"}, "--retries"},
-                      bad_usage{{"-H", "no colon here"}, "--header"},
-                      bad_usage{{"--cacert", "/nonexistent/ca.pem"}, "--cacert"},
-                      bad_usage{{"--no-such-option"}, "no-such-option"},
-                      bad_usage{{"NOINPUT", "/nonexistent/urls.txt"}, "/nonexistent/urls.txt"},
-                      bad_usage{{"NOINPUT", "/tmp"}, "Is a directory"},
-                      bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"}),
+    ::testing::Values(
+        bad_usage{{"-c", "0"}, "--concurrency"}, bad_usage{{"-c", "10001"}, "--concurrency"},
+        bad_usage{{"-c", "ten"}, "--concurrency"}, bad_usage{{"-f", "xml"}, "--format"},
+        bad_usage{{"--timeout", "-1"}, "--timeout"},
+        bad_usage{{"--max-body", "lots"}, "--max-body"},
+        bad_usage{{"--retries", "-2"}, "--retries"}, bad_usage{{"-H", "no colon here"}, "--header"},
+        bad_usage{{"--cacert", "/nonexistent/ca.pem"}, "--cacert"},
+        bad_usage{{"--no-such-option"}, "no-such-option"},
+        bad_usage{{"NOINPUT", "/nonexistent/urls.txt"}, "/nonexistent/urls.txt"},
+        bad_usage{{"NOINPUT", "/tmp"}, "Is a directory"},
+        bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"}),
     [](const auto& param_info) {
       std::string name;
       for (const auto& arg : param_info.param.args)
@@ -106,8 +108,8 @@ TEST(Cli, BadCaBundleContentExitsTwoBeforeAnyRequest) {
 }
 
 TEST(Cli, StdinJsonlAndExitCodeOne) {
-  const std::string input = shop().https_url("/products/widget.html") + "\n" +
-                            "# comment\n\n" + shop().https_url("/missing.html") + "\nnot a url\n";
+  const std::string input = shop().https_url("/products/widget.html") + "\n" + "# comment\n\n" +
+                            shop().https_url("/missing.html") + "\nnot a url\n";
   auto r = run_cli(with_cacert({"-", "-f", "jsonl", "-q"}), input);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto records = parse_records(r.out, true);
@@ -135,7 +137,9 @@ TEST(Cli, CsvHasHeaderAndQuoting) {
   auto r = run_cli(with_cacert({input, "-f", "csv", "-q"}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("index,url,final_url,ok,status,price,currency,title,availability,source,"
-                        "attempts,elapsed_ms,fetched_at,error_kind,error_message\n", 0), 0u)
+                        "attempts,elapsed_ms,fetched_at,error_kind,error_message\n",
+                        0),
+            0u)
       << r.out;
   EXPECT_NE(r.out.find(",19.99,USD,Acme Widget,InStock,"), std::string::npos) << r.out;
 }
@@ -210,6 +214,34 @@ TEST(Cli, ExtractExplainListsCandidates) {
   ASSERT_EQ(records.size(), 1u);
   ASSERT_TRUE(records[0].at("explain").is_array());
   EXPECT_FALSE(records[0].at("explain").empty());
+}
+
+TEST(Cli, ParsePricePrintsOneJsonLinePerText) {
+  auto r =
+      run_cli({"parse-price", "--", "1.234,56 €", "CHF 1'234.50", "₹1,23,456", "-5 €", "no price"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // one text has no price
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0],
+            nlohmann::json::parse(R"({"input":"1.234,56 €","price":"1234.56","currency":"EUR"})"));
+  EXPECT_EQ(records[1].at("price"), "1234.5");
+  EXPECT_EQ(records[1].at("currency"), "CHF");
+  EXPECT_EQ(records[2].at("price"), "123456");
+  EXPECT_EQ(records[2].at("currency"), "INR");
+  EXPECT_EQ(records[3].at("input"), "-5 €");
+  EXPECT_TRUE(records[4].at("price").is_null());
+}
+
+TEST(Cli, ParsePriceHonoursSeparatorAndHint) {
+  auto r = run_cli({"parse-price", "--decimal-separator", ",", "--currency-hint", "Preis in EUR",
+                    "--", "1.234", "12,99"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("price"), "1234");
+  EXPECT_EQ(records[1].at("price"), "12.99");
+  EXPECT_EQ(records[1].at("currency"), "EUR");
+  EXPECT_EQ(run_cli({"parse-price", "--decimal-separator", ";", "1"}).exit_code, 2);
 }
 
 TEST(Cli, JsonLogFormatWritesJsonLinesOnStderr) {

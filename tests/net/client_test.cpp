@@ -3,11 +3,11 @@
 
 #include <pricescrape/http/client.hpp>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <gtest/gtest.h>
 
 #include <chrono>
 
@@ -65,7 +65,9 @@ class ClientOverBothSchemes : public ::testing::TestWithParam<bool> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Scheme, ClientOverBothSchemes, ::testing::Values(false, true),
-                         [](const auto& param_info) { return param_info.param ? "https" : "http"; });
+                         [](const auto& param_info) {
+                           return param_info.param ? "https" : "http";
+                         });
 
 TEST_P(ClientOverBothSchemes, FetchesAPage) {
   auto r = fetch_one(fast_options(), url("/products/widget.html"));
@@ -214,7 +216,8 @@ TEST_P(ClientOverBothSchemes, OversizedBodiesAreTooLarge) {
 }
 
 TEST_P(ClientOverBothSchemes, ContentTypeDecidesHtml) {
-  auto json = fetch_one(fast_options(), url("/__fault/content-type?type=application/json&body=json"));
+  auto json =
+      fetch_one(fast_options(), url("/__fault/content-type?type=application/json&body=json"));
   ASSERT_EQ(kind(json), "not_html");
   EXPECT_NE(json.error->message.find("application/json"), std::string::npos);
   EXPECT_EQ(kind(fetch_one(fast_options(), url("/__fault/content-type?body=html"))), "ok");

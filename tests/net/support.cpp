@@ -113,8 +113,8 @@ std::string http_get(const std::string& host, int port, const std::string& targe
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(10));
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address(host),
-                                         static_cast<unsigned short>(port)));
+  stream.connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address(host), static_cast<unsigned short>(port)));
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, host);
   req.keep_alive(false);

@@ -24,8 +24,8 @@ struct client_options {
   milliseconds connect_timeout{10'000};  // DNS + TCP connect + TLS handshake
   int retries = 2;                       // extra attempts on retryable failures
   int max_redirects = 10;
-  std::size_t max_body = 16u << 20;      // decoded body bytes
-  std::size_t max_header = 64u << 10;    // response header bytes
+  std::size_t max_body = 16u << 20;    // decoded body bytes
+  std::size_t max_header = 64u << 10;  // response header bytes
   std::string user_agent;
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   std::string cacert;                    // PEM bundle trusted besides the system store

@@ -1,10 +1,10 @@
 #include "http/classify.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
-#include <gtest/gtest.h>
 
 namespace pricescrape::http {
 namespace {
@@ -12,10 +12,13 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-error_kind kind_of(boost::system::error_code ec, phase p) { return classify(ec, p, "shop:443").kind; }
+error_kind kind_of(boost::system::error_code ec, phase p) {
+  return classify(ec, p, "shop:443").kind;
+}
 
 TEST(Classify, TimeoutsInAnyPhase) {
-  for (auto p : {phase::connect, phase::handshake, phase::write, phase::read_header, phase::read_body})
+  for (auto p :
+       {phase::connect, phase::handshake, phase::write, phase::read_header, phase::read_body})
     EXPECT_EQ(kind_of(beast::error::timeout, p), error_kind::timeout);
 }
 

@@ -22,7 +22,8 @@ std::chrono::system_clock::time_point utc(int y, int mo, int d, int h, int mi, i
 
 TEST(RetryPolicy, RetryableStatusesAreExactlyTheTransientOnes) {
   for (int s : {408, 425, 429, 500, 502, 503, 504}) EXPECT_TRUE(is_retryable_status(s)) << s;
-  for (int s : {200, 301, 400, 401, 403, 404, 410, 501, 505}) EXPECT_FALSE(is_retryable_status(s)) << s;
+  for (int s : {200, 301, 400, 401, 403, 404, 410, 501, 505})
+    EXPECT_FALSE(is_retryable_status(s)) << s;
 }
 
 TEST(RetryPolicy, RetryableErrorKinds) {
