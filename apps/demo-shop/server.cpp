@@ -208,6 +208,7 @@ class router {
     if (name == "garbage-status") {
       return raw_reply{"HTTP/1.1 2OO NOT-A-STATUS\r\nfoo\r\n\r\n"};
     }
+    if (name == "echo-headers") return echo_headers();
     return not_found(path);
   }
 
@@ -257,6 +258,25 @@ class router {
     if (page.compressible()) res.set(http::field::vary, "Accept-Encoding");
     if (chosen != encoding::identity) res.set(http::field::content_encoding, encoding_name(chosen));
     res.body() = page.variant(chosen);
+    return finish(std::move(res));
+  }
+
+  // The request's headers as "Name: value" lines in an HTML page, so tests can see
+  // exactly what a client sent (User-Agent, -H headers, Accept-Encoding).
+  string_response echo_headers() const {
+    std::string lines;
+    for (const auto& field : req_) {
+      lines += std::string(field.name_string()) + ": " + std::string(field.value()) + "\n";
+    }
+    std::string escaped;
+    for (char c : lines) {
+      if (c == '<') escaped += "&lt;";
+      else if (c == '&') escaped += "&amp;";
+      else escaped += c;
+    }
+    auto res = start(http::status::ok);
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = "<!doctype html><title>Request headers</title><pre>\n" + escaped + "</pre>\n";
     return finish(std::move(res));
   }
 

@@ -125,8 +125,9 @@ parsed parse_command_line(int argc, char** argv) {
                  "Decoded body cap: bytes, or with K/M/G (binary) or KB/MB/GB (decimal)");
   app.add_option("-A,--user-agent", http.user_agent, "User-Agent header")
       ->default_str(std::string("pricescrape/") + version);
+  // One value per -H, so `-H 'X: y' urls.txt` leaves urls.txt to INPUT.
   app.add_option("-H,--header", header_lines, "Extra request header \"Name: value\" (repeatable)")
-      ->take_all();
+      ->allow_extra_args(false);
   app.add_option("--cacert", http.cacert, "Trust this PEM CA bundle besides the system's")
       ->check(CLI::ExistingFile);
   app.add_flag("-k,--insecure", http.insecure, "Do not verify TLS certificates");

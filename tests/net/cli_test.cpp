@@ -132,6 +132,13 @@ TEST(Cli, AllOkExitsZeroWithSummaryOnStderrOnly) {
   EXPECT_NE(r.err.find("2 ok"), std::string::npos) << r.err;
 }
 
+TEST(Cli, RepeatedHeaderOptionsLeaveTheInputAlone) {
+  const auto input = write_file("hdr.txt", shop().http_url("/products/widget.html") + "\n");
+  auto r = run_cli(with_cacert({"-H", "X-One: 1", "-H", "X-Two: 2", input, "-q"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_records(r.out, false).size(), 1u);
+}
+
 TEST(Cli, CsvHasHeaderAndQuoting) {
   const auto input = write_file("csv.txt", shop().http_url("/products/widget.html") + "\n");
   auto r = run_cli(with_cacert({input, "-f", "csv", "-q"}));

@@ -225,12 +225,21 @@ TEST_P(ClientOverBothSchemes, ContentTypeDecidesHtml) {
 }
 
 TEST_P(ClientOverBothSchemes, ExtraHeadersAndUserAgentAreSent) {
-  // The shop answers 404 for unknown pages whatever the headers; this checks that odd but
-  // valid headers do not break the request.
   auto options = fast_options();
   options.user_agent = "pricescrape-test/1";
   options.headers = {{"X-Test", "yes"}, {"Accept-Language", "de-CH"}};
-  EXPECT_TRUE(fetch_one(options, url("/products/widget.html")).ok());
+  auto r = fetch_one(options, url("/__fault/echo-headers"));
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_NE(r.body.find("User-Agent: pricescrape-test/1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("X-Test: yes\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Accept-Language: de-CH\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Accept-Encoding: gzip, deflate, br\n"), std::string::npos) << r.body;
+}
+
+TEST_P(ClientOverBothSchemes, DefaultUserAgentNamesTheVersion) {
+  auto r = fetch_one(fast_options(), url("/__fault/echo-headers"));
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_NE(r.body.find("User-Agent: pricescrape/"), std::string::npos) << r.body;
 }
 
 TEST(Client, RedirectAcrossSchemes) {
