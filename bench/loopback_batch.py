@@ -7,7 +7,7 @@ time, pages/s, CPU time per page (user+sys) and peak RSS, read from wait4().
 
   bench/loopback_batch.py [--urls 1000] [--scheme https] [-c 10] [--preset release]
 """
-import argparse, json, os, pathlib, resource, subprocess, sys, tempfile, time
+import argparse, json, os, pathlib, subprocess, tempfile, time, urllib.request
 
 root = pathlib.Path(__file__).resolve().parent.parent
 parser = argparse.ArgumentParser()
@@ -27,6 +27,8 @@ with tempfile.TemporaryDirectory() as work:
     try:
         ports = json.loads(shop.stdout.readline())
         port = ports["https_port" if args.scheme == "https" else "http_port"]
+        stats_url = f"http://127.0.0.1:{ports['http_port']}/__stats"
+        urllib.request.urlopen(stats_url + "/reset").read()
         urls = os.path.join(work, "urls.txt")
         with open(urls, "w") as f:
             for i in range(args.urls):
@@ -42,6 +44,10 @@ with tempfile.TemporaryDirectory() as work:
         cpu = usage.ru_utime + usage.ru_stime
         print(f"{args.urls} URLs over {args.scheme} at -c {args.concurrency}: "
               f"exit {os.waitstatus_to_exitcode(status)}, {len(records)} records, {ok} with a price")
+        # What the server saw (the /__stats request itself adds one connection).
+        stats = json.loads(urllib.request.urlopen(stats_url).read())
+        print(f"server: {stats['connections_accepted'] - 1} connections, "
+              f"{stats['tls_handshakes']} TLS handshakes, peak {stats['peak_in_flight']} in flight")
         print(f"wall {wall:.2f} s, {args.urls / wall:.0f} pages/s, "
               f"CPU {1000 * cpu / args.urls:.2f} ms/page (user+sys), peak RSS {usage.ru_maxrss / 1024:.1f} MiB")
     finally:

@@ -13,7 +13,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/url/parse.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -83,14 +82,6 @@ struct reader_control {
   bool stop = false;  // guarded by mutex
   std::atomic<bool> finished{false};
 };
-
-std::string host_key(std::string_view url) {
-  auto u = boost::urls::parse_uri(url);
-  if (!u) return {};
-  std::string host(u->encoded_host());
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
-}
 
 struct host_gate {
   host_gate(asio::any_io_executor ex, std::size_t slots) : sem(ex, slots) {}
@@ -238,7 +229,7 @@ asio::awaitable<void> run_job(batch& b, job j) {
 
   // Per-host gate first, then a global slot: a job waiting for a busy host must not sit
   // on a global slot that a job for another host could use.
-  const std::string host = host_key(j.url);
+  const std::string& host = j.host;
   host_gate* gate = nullptr;
   slot_guard host_slot;
   if (b.per_host < b.options.concurrency) {

@@ -1,5 +1,7 @@
 #include <pricescrape/url_source.hpp>
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <boost/url/parse.hpp>
 
 #include <cstdio>
@@ -23,16 +25,6 @@ bool is_ascii_space(char c) noexcept {
 }
 
 bool is_space_or_control(unsigned char c) noexcept { return c <= 0x20 || c == 0x7F; }
-
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
 
 // Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
 std::string_view truncate_utf8(std::string_view text, std::size_t limit) noexcept {
@@ -136,12 +128,16 @@ bool is_skipped_line(std::string_view trimmed) noexcept {
   return trimmed.empty() || trimmed.front() == '#';
 }
 
-std::optional<scrape_error> validate_url(std::string_view text) {
+namespace {
+
+// validate_url's checks; on success `host` is the URL's host, lower case, so the engine
+// need not parse the URL again for its per-host gate.
+std::optional<scrape_error> check_url(std::string_view text, std::string& host) {
   // Checks run from the most to the least basic, so the message names the first thing
   // a user has to fix.
   std::string_view scheme = leading_scheme(text);
   if (scheme.empty()) return invalid("not a URL", text);
-  if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
+  if (!detail::iequals_ascii(scheme, "http") && !detail::iequals_ascii(scheme, "https")) {
     return invalid("not an http(s) URL", text);
   }
   for (char c : text) {
@@ -160,7 +156,15 @@ std::optional<scrape_error> validate_url(std::string_view text) {
   if (!parsed->has_authority() || parsed->encoded_host().empty()) {
     return invalid("URL has no host", text);
   }
+  host = detail::to_lower_ascii(parsed->encoded_host());
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<scrape_error> validate_url(std::string_view text) {
+  std::string host;
+  return check_url(text, host);
 }
 
 std::optional<job> url_source::next() {
@@ -179,7 +183,7 @@ std::optional<job> url_source::next() {
       j.invalid = invalid("line too long (over 64 KiB)", trimmed);
     } else {
       j.url = std::string(trimmed);
-      j.invalid = validate_url(trimmed);
+      j.invalid = check_url(trimmed, j.host);
     }
     return j;
   }

@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
 #include <pricescrape/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -23,11 +24,6 @@ Examples:
 
 Exit codes: 0 every URL gave a price, 1 some did not (all records are still written),
 2 usage or input error, 130 interrupted (what finished is written).)";
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // Seconds (fractions allowed) to milliseconds; CLI11 has checked the range.
 http::milliseconds to_ms(double seconds) {
@@ -58,7 +54,7 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   std::uint64_t number = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
   if (ec != std::errc{} || ptr != text.data() + i) return std::nullopt;
-  std::string unit = lower(std::string(text.substr(i)));
+  std::string unit = detail::to_lower_ascii(text.substr(i));
   if (!unit.empty() && unit.back() == 'b' && unit.size() > 1 && unit[unit.size() - 2] == 'i')
     unit.pop_back();  // "kib" -> "ki"
   std::uint64_t multiplier = 0;

@@ -16,6 +16,7 @@ namespace pricescrape {
 struct job {
   std::size_t index = 0;
   std::string url;
+  std::string host;  // lower case; empty when `invalid` is set
   std::optional<scrape_error> invalid;
 };
 

@@ -1,3 +1,4 @@
+#include <pricescrape/detail/ascii.hpp>
 #include <pricescrape/http/client.hpp>
 #include <pricescrape/version.hpp>
 
@@ -33,13 +34,6 @@ namespace {
 
 constexpr auto nothrow_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -62,12 +56,12 @@ outcome<target> make_target(std::string_view text) {
   if (!parsed)
     return scrape_error{error_kind::invalid_url, "not a valid URL: '" + std::string(text) + "'"};
   const urls::url_view u = *parsed;
-  const std::string scheme = lower(u.scheme());
+  const std::string scheme = detail::to_lower_ascii(u.scheme());
   if (scheme != "http" && scheme != "https")
     return scrape_error{error_kind::invalid_url, "not an http(s) URL: '" + std::string(text) + "'"};
   target t;
   t.where.tls = scheme == "https";
-  t.where.host = lower(u.host_address());
+  t.where.host = detail::to_lower_ascii(u.host_address());
   if (t.where.host.empty())
     return scrape_error{error_kind::invalid_url, "URL has no host: '" + std::string(text) + "'"};
   const std::string default_port = t.where.tls ? "443" : "80";
@@ -338,7 +332,7 @@ struct client::impl {
           co_return out;
         }
         next.remove_fragment();
-        const std::string scheme = lower(next.scheme());
+        const std::string scheme = detail::to_lower_ascii(next.scheme());
         std::string next_text(next.buffer());
         if (scheme != "http" && scheme != "https") {
           out.error = scrape_error{error_kind::redirects,

@@ -1,5 +1,7 @@
 #include "http/decode.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <brotli/decode.h>
 #include <zlib.h>
 
@@ -15,10 +17,7 @@ namespace {
 std::string lower_trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return detail::to_lower_ascii(s);
 }
 
 scrape_error too_large(std::size_t cap) {

@@ -1,5 +1,7 @@
 #include "http/sniff.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <array>
 #include <cctype>
 #include <string>
@@ -9,11 +11,8 @@ namespace pricescrape::http {
 namespace {
 
 bool iequals_prefix(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
+  return text.size() >= prefix.size() &&
+         detail::iequals_ascii(text.substr(0, prefix.size()), prefix);
 }
 
 std::string media_type(std::string_view content_type) {
@@ -23,10 +22,7 @@ std::string media_type(std::string_view content_type) {
     type.remove_prefix(1);
   while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back())))
     type.remove_suffix(1);
-  std::string out;
-  out.reserve(type.size());
-  for (char c : type) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
+  return detail::to_lower_ascii(type);
 }
 
 }  // namespace

@@ -170,6 +170,14 @@ TEST(UrlSource, InvalidLinesStillYieldJobsInPlace) {
   EXPECT_EQ(jobs[3].invalid->message, "URL has no host: 'http:///p'");
 }
 
+TEST(UrlSource, JobsCarryTheLowerCaseHostForPerHostLimits) {
+  auto jobs = read_all("https://Shop.EXAMPLE:8443/p?q=1\nhttp://[::1]:8080/\nftp://x/\n");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].host, "shop.example");  // no port: the gate is per host, not origin
+  EXPECT_EQ(jobs[1].host, "[::1]");
+  EXPECT_TRUE(jobs[2].host.empty());  // invalid lines have no host
+}
+
 TEST(UrlSource, LineTooLongIsInvalidAndBounded) {
   std::string huge = "http://a/" + std::string(200 * 1024, 'x');
   auto jobs = read_all("http://a/1\n" + huge + "\nhttp://a/3\n");
