@@ -231,7 +231,17 @@ void gumbo_arena::deallocate(void* self, void* ptr) {
   std::free(h);
 }
 
-html_document::html_document(std::string_view utf8) : text_(utf8) {
+html_document::html_document(std::string_view utf8, parser how) : text_(utf8) {
+  if (how == parser::light_first) {
+    document_ = build_light_tree(text_, nodes_);
+    if (document_ != nullptr) {
+      for (unsigned i = 0; i < document_->v.document.children.length; ++i) {
+        const auto* child = static_cast<const GumboNode*>(document_->v.document.children.data[i]);
+        if (child->type == GUMBO_NODE_ELEMENT) root_ = child;
+      }
+      return;
+    }
+  }
   limit_nesting(text_, max_nesting_depth);
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = &gumbo_arena::allocate;
@@ -239,6 +249,8 @@ html_document::html_document(std::string_view utf8) : text_(utf8) {
   options.userdata = &arena_;
   options.max_errors = 0;  // we never read parse errors; don't pay for collecting them
   output_ = gumbo_parse_with_options(&options, text_.data(), text_.size());
+  document_ = output_->document;
+  root_ = output_->root;
   // No gumbo_destroy_output: the arena frees everything, iteratively, after this.
 }
 

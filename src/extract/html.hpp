@@ -4,6 +4,8 @@
 
 #include <gumbo.h>
 
+#include "extract/light_html.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -44,22 +46,33 @@ inline constexpr std::size_t max_nesting_depth = 12000;
 // ignores void elements and those whose end tag is implied (p, li, td, ...).
 void limit_nesting(std::string& text, std::size_t max_depth);
 
+// How html_document builds its tree.
+enum class parser {
+  light_first,  // the light builder; gumbo when it declines (same tree either way)
+  gumbo_only,   // always gumbo: the reference the light builder is tested against
+};
+
 // A parsed HTML document. Parsing never fails: gumbo recovers from any input the way
 // browsers do.
 class html_document {
  public:
-  explicit html_document(std::string_view utf8);
+  explicit html_document(std::string_view utf8, parser how = parser::light_first);
   ~html_document() = default;
   html_document(const html_document&) = delete;
   html_document& operator=(const html_document&) = delete;
 
-  const GumboNode* root() const noexcept { return output_->root; }
-  const GumboNode* document() const noexcept { return output_->document; }
+  const GumboNode* root() const noexcept { return root_; }
+  const GumboNode* document() const noexcept { return document_; }
+  // True when gumbo built the tree (asked for, or the light builder declined).
+  bool used_gumbo() const noexcept { return output_ != nullptr; }
 
  private:
-  std::string text_;  // gumbo keeps pointers into the source text
+  std::string text_;  // the nodes keep pointers into the source text
+  node_arena nodes_;
   gumbo_arena arena_;
   GumboOutput* output_ = nullptr;
+  const GumboNode* document_ = nullptr;
+  const GumboNode* root_ = nullptr;
 };
 
 bool is_element(const GumboNode* node) noexcept;

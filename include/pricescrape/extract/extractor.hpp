@@ -4,6 +4,7 @@
 #include <pricescrape/error.hpp>
 #include <pricescrape/extract/product.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,13 +29,27 @@ struct candidate {
 };
 
 struct extract_options {
-  bool explain = false;  // fill extraction::candidates
+  bool explain = false;  // fill extraction::candidates (implies the whole visible scan)
+  // The reference path: gumbo builds the tree and the visible page is always scanned.
+  // Off, the light tree builder is tried first and the scan is skipped when structured
+  // data settles the answer; tests prove both paths give the same product.
+  bool full_dom_path = false;
+};
+
+// CPU time (of the calling thread) each stage took, for `pricescrape --profile`.
+struct stage_times {
+  std::uint64_t charset_ns = 0;  // any charset -> UTF-8
+  std::uint64_t parse_ns = 0;    // HTML -> tree (the light builder, or gumbo)
+  std::uint64_t extract_ns = 0;  // structured data, visible heuristics, choosing
+  bool full_parse = false;       // gumbo built the tree (the light builder declined)
+  bool visible_scan = false;     // the visible page was scanned (structured data did not settle it)
 };
 
 struct extraction {
   product found;                      // whatever was found, even without a price
   std::optional<scrape_error> error;  // no_price (or decode) when found.price is empty
   std::vector<candidate> candidates;  // only with extract_options::explain
+  stage_times times;
 };
 
 // Pure and thread-safe: no I/O, no globals that change. Never throws on bad input.
