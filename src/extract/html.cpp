@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
+#include <utility>
 
 namespace pricescrape::extract::detail {
 namespace {
@@ -231,7 +232,7 @@ void gumbo_arena::deallocate(void* self, void* ptr) {
   std::free(h);
 }
 
-html_document::html_document(std::string_view utf8, parser how) : text_(utf8) {
+html_document::html_document(std::string utf8, parser how) : text_(std::move(utf8)) {
   if (how == parser::light_first) {
     document_ = build_light_tree(text_, nodes_);
     if (document_ != nullptr) {

@@ -56,7 +56,7 @@ enum class parser {
 // browsers do.
 class html_document {
  public:
-  explicit html_document(std::string_view utf8, parser how = parser::light_first);
+  explicit html_document(std::string utf8, parser how = parser::light_first);
   ~html_document() = default;
   html_document(const html_document&) = delete;
   html_document& operator=(const html_document&) = delete;

@@ -18,10 +18,32 @@ namespace pricescrape::extract::detail {
 
 // ---- node_arena -------------------------------------------------------------------
 
+namespace {
+
+// Chunks of this size are kept per thread between pages: fresh memory for every page
+// showed up as page faults, a tenth of the light builder's time.
+constexpr std::size_t standard_chunk = 256 * 1024;
+constexpr std::size_t cached_chunks_max = 8;  // 2 MiB per extraction thread at most
+
+struct chunk_cache {
+  std::vector<void*> free;
+  ~chunk_cache() {
+    for (void* c : free) std::free(c);
+  }
+};
+thread_local chunk_cache chunk_cache_of_thread;
+
+}  // namespace
+
 node_arena::~node_arena() {
+  auto& cache = chunk_cache_of_thread.free;
   while (chunks_ != nullptr) {
     chunk* next = chunks_->next;
-    std::free(chunks_);
+    if (chunks_->size == standard_chunk && cache.size() < cached_chunks_max) {
+      cache.push_back(chunks_);
+    } else {
+      std::free(chunks_);
+    }
     chunks_ = next;
   }
 }
@@ -33,11 +55,18 @@ void* node_arena::allocate(std::size_t size, std::size_t align) {
   };
   char* start = cursor_ != nullptr ? aligned(cursor_) : nullptr;
   if (start == nullptr || start + size > end_) {
-    // Chunks grow with the page so a 1 MB page needs a handful of mallocs, not thousands.
-    constexpr std::size_t min_chunk = 64 * 1024;
-    const std::size_t want = std::max(min_chunk, size + align + sizeof(chunk));
-    auto* c = static_cast<chunk*>(std::malloc(want));
-    if (c == nullptr) throw std::bad_alloc();
+    const std::size_t need = size + align + sizeof(chunk);
+    const std::size_t want = std::max(standard_chunk, need);
+    void* memory = nullptr;
+    auto& cache = chunk_cache_of_thread.free;
+    if (want == standard_chunk && !cache.empty()) {
+      memory = cache.back();
+      cache.pop_back();
+    } else {
+      memory = std::malloc(want);
+    }
+    if (memory == nullptr) throw std::bad_alloc();
+    auto* c = static_cast<chunk*>(memory);
     c->next = chunks_;
     c->size = want;
     chunks_ = c;
@@ -278,15 +307,15 @@ void append_utf8(std::string& out, char32_t c) {
 bool decode_text(std::string& out, std::string_view src, bool references, bool in_attribute) {
   std::size_t i = 0;
   while (i < src.size()) {
-    const char c = src[i];
-    if (c == '\r') {
+    // Copy the run up to the next byte that needs a look, in one append.
+    std::size_t stop = i;
+    while (stop < src.size() && src[stop] != '\r' && (src[stop] != '&' || !references)) ++stop;
+    out.append(src.data() + i, stop - i);
+    i = stop;
+    if (i >= src.size()) break;
+    if (src[i] == '\r') {
       out.push_back('\n');
       i += (i + 1 < src.size() && src[i + 1] == '\n') ? 2 : 1;
-      continue;
-    }
-    if (c != '&' || !references) {
-      out.push_back(c);
-      ++i;
       continue;
     }
     // A character reference, or a literal '&'.
@@ -766,7 +795,9 @@ const GumboNode* builder::run() {
 void builder::characters(std::size_t begin, std::size_t end) {
   const std::string_view raw = src_.substr(begin, end - begin);
   if (text_.empty()) text_offset_ = begin;
-  if (raw.find_first_of("&\r") == std::string_view::npos) {
+  // (string_view::find_first_of calls memchr once per byte: a plain loop is far faster.)
+  const bool plain = std::none_of(raw.begin(), raw.end(), [](char c) { return c == '&' || c == '\r'; });
+  if (plain) {
     process_text(raw);
     return;
   }

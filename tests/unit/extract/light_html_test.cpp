@@ -144,8 +144,8 @@ struct comparison {
 
 comparison compare_trees(std::string_view html) {
   comparison c;
-  const html_document light(html, parser::light_first);
-  const html_document reference(html, parser::gumbo_only);
+  const html_document light(std::string(html), parser::light_first);
+  const html_document reference(std::string(html), parser::gumbo_only);
   c.accepted = !light.used_gumbo();
   if (c.accepted) c.difference = first_difference(light.document(), reference.document());
   return c;
