@@ -423,6 +423,7 @@ class builder {
   std::size_t start_tag(std::size_t lt);
   std::size_t end_tag(std::size_t lt);
   std::size_t raw_text(std::size_t from);
+  std::size_t script_end(std::size_t from) const;
 
   // -- tree construction --
   void process_text(std::string_view text);
@@ -1008,13 +1009,17 @@ std::size_t builder::raw_text(std::size_t from) {
     decline();  // the element runs to the end of the page
     return n;
   }
-  std::string_view content = src_.substr(from, close - from);
   // In a script, "<!--" switches the tokenizer into escaped states where "</script>"
-  // may not end it.
-  if (element->v.element.tag == GUMBO_TAG_SCRIPT && content.find("<!--") != std::string_view::npos) {
-    decline();
-    return n;
+  // may not end it (old pages hide scripts in comments: "<!-- ... //-->").
+  if (element->v.element.tag == GUMBO_TAG_SCRIPT &&
+      src_.substr(from, close - from).find("<!--") != std::string_view::npos) {
+    close = script_end(from);
+    if (close == std::string_view::npos) {
+      decline();
+      return n;
+    }
   }
+  std::string_view content = src_.substr(from, close - from);
   if (element->v.element.tag == GUMBO_TAG_TEXTAREA && !content.empty() && content[0] == '\n') {
     content.remove_prefix(1);
     ++from;
@@ -1037,6 +1042,53 @@ std::size_t builder::raw_text(std::size_t from) {
     return n;
   }
   return gt + 1;
+}
+
+// Where a script's content ends, following the tokenizer's script data states through
+// "<!--" (escaped) and "<!--<script>" (double escaped): the '<' of its "</script", or
+// npos when it runs to the end of the page.
+std::size_t builder::script_end(std::size_t from) const {
+  enum class state { data, escaped, double_escaped };
+  const std::size_t n = src_.size();
+  // "<script" or "</script" (after `at`, which is past '<' or "</") ends at a delimiter.
+  const auto names_script = [&](std::size_t at) {
+    return at + 6 <= n && equals_ci(src_.substr(at, 6), "script") &&
+           (at + 6 == n || is_space(src_[at + 6]) || src_[at + 6] == '/' || src_[at + 6] == '>');
+  };
+  state st = state::data;
+  int dashes = 0;  // '-' seen in a row in the escaped states, for "-->"
+  for (std::size_t i = from; i < n; ++i) {
+    const char c = src_[i];
+    if (st == state::data) {
+      if (c != '<') continue;
+      if (src_.compare(i, 4, "<!--") == 0) {
+        st = state::escaped;
+        dashes = 2;  // the "--" of "<!--" already count: "<!-->" ends it at once
+        i += 3;
+        continue;
+      }
+      if (i + 1 < n && src_[i + 1] == '/' && names_script(i + 2)) return i;
+      continue;
+    }
+    if (c == '-') {
+      ++dashes;
+      continue;
+    }
+    if (c == '>' && dashes >= 2) {
+      st = state::data;
+      dashes = 0;
+      continue;
+    }
+    dashes = 0;
+    if (c != '<') continue;
+    if (st == state::escaped) {
+      if (i + 1 < n && src_[i + 1] == '/' && names_script(i + 2)) return i;
+      if (names_script(i + 1)) st = state::double_escaped;
+    } else if (i + 1 < n && src_[i + 1] == '/' && names_script(i + 2)) {
+      st = state::escaped;
+    }
+  }
+  return std::string_view::npos;
 }
 
 // -- tree construction ----------------------------------------------------------------
