@@ -1,3 +1,4 @@
+#include <pricescrape/detail/cpu_clock.hpp>
 #include <pricescrape/engine.hpp>
 #include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/output/reorder_buffer.hpp>
@@ -20,6 +21,8 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+
+#include <sys/resource.h>
 
 namespace pricescrape {
 
@@ -92,8 +95,9 @@ struct host_gate {
 // Everything one run shares. Lives on the io thread; no member is touched elsewhere,
 // except `jobs` (a concurrent channel fed by the reader thread).
 struct batch {
-  batch(asio::io_context& io_ctx, asio::thread_pool& pool, const engine_options& opts,
-        output::writer& writer, const progress_fn& progress, batch_summary& result)
+  batch(asio::io_context& io_ctx, asio::thread_pool& pool, std::size_t pool_threads,
+        const engine_options& opts, output::writer& writer, const progress_fn& progress,
+        batch_summary& result)
       : io(io_ctx),
         cpu(pool),
         options(opts),
@@ -101,6 +105,7 @@ struct batch {
         out(writer),
         reorder([this](output::record&& r) { emit(std::move(r)); }),
         global(io_ctx.get_executor(), opts.concurrency),
+        bodies(io_ctx.get_executor(), opts.concurrency + pool_threads),
         jobs(std::make_shared<job_channel>(io_ctx.get_executor(), 64)),
         window_wake(io_ctx),
         on_progress(progress),
@@ -117,6 +122,9 @@ struct batch {
   output::writer& out;
   output::reorder_buffer reorder;
   async_semaphore global;
+  // Pages admitted but not yet extracted: fetching, fetched and queued for the pool, or
+  // being extracted. It bounds the bodies in memory; see run_job for its place.
+  async_semaphore bodies;
   std::unordered_map<std::string, std::unique_ptr<host_gate>> hosts;
   std::shared_ptr<job_channel> jobs;
   asio::steady_timer window_wake;
@@ -150,10 +158,22 @@ struct batch {
   }
 
   void finish_record(output::record r) {
+    const auto cpu_start = detail::thread_cpu_ns();
     reorder.put(std::move(r));
     out.flush();
+    summary.profile.output_ns += detail::thread_cpu_ns() - cpu_start;
     window_wake.cancel();
     if (on_progress) on_progress({summary.records, summary.ok, in_flight});
+  }
+
+  void add_extraction_times(const extract::stage_times& t) {
+    auto& p = summary.profile;
+    p.charset_ns += t.charset_ns;
+    p.parse_ns += t.parse_ns;
+    p.extract_ns += t.extract_ns;
+    ++p.pages_extracted;
+    if (t.full_parse) ++p.full_parse_pages;
+    if (t.visible_scan) ++p.visible_scan_pages;
   }
 
   void stop() {
@@ -162,6 +182,7 @@ struct batch {
     jobs->close();
     client.cancel_all();
     global.close();
+    bodies.close();
     for (auto& [host, gate] : hosts) gate->sem.close();
     window_wake.cancel();
   }
@@ -227,8 +248,20 @@ asio::awaitable<void> run_job(batch& b, job j) {
     co_return;
   }
 
-  // Per-host gate first, then a global slot: a job waiting for a busy host must not sit
-  // on a global slot that a job for another host could use.
+  // Per-host gate first, then a body slot, then a global slot: a job waiting for a busy
+  // host must not sit on a body or global slot that a job for another host could use.
+  //
+  // The body slot bounds memory. The global slot is given back right after the fetch, so
+  // without it every fetched page (~230 KiB decoded) could queue for the extraction pool,
+  // up to the reorder window (256+ pages) when extraction is the slower side. Taking it
+  // before the fetch and keeping it until extraction ends caps the bodies held at
+  // concurrency + pool threads: the pool always has up to `concurrency` pages ready, so it
+  // never starves, and fetching goes on at full concurrency whenever the pool keeps up.
+  // Taking it after the fetch instead would leave the fetched pages themselves unbounded
+  // (or, holding the global slot while waiting, idle the connections for nothing).
+  // No deadlock: every job takes host -> body -> global in that order, and a holder of a
+  // body slot waits only for a global slot (held by fetches, which end under deadlines)
+  // or for the pool (which needs no slot).
   const std::string& host = j.host;
   host_gate* gate = nullptr;
   slot_guard host_slot;
@@ -240,6 +273,11 @@ asio::awaitable<void> run_job(batch& b, job j) {
   }
   bool admitted = gate ? co_await gate->sem.acquire() : true;
   if (admitted && gate) host_slot = slot_guard(gate->sem);
+  slot_guard body_slot;
+  if (admitted) {
+    admitted = co_await b.bodies.acquire();
+    if (admitted) body_slot = slot_guard(b.bodies);
+  }
   slot_guard global_slot;
   if (admitted) {
     admitted = co_await b.global.acquire();
@@ -270,8 +308,10 @@ asio::awaitable<void> run_job(batch& b, job j) {
   } else {
     auto ex = co_await extract_on_pool(b, std::move(fetched.body), std::move(fetched.content_type),
                                        fetched.final_url);
+    b.add_extraction_times(ex.times);
     fill_record(r, std::move(ex));
   }
+  body_slot.reset();  // the body is gone: moved to the pool and freed there
   r.elapsed_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
   r.fetched_at = output::format_utc(std::chrono::system_clock::now());
@@ -326,6 +366,9 @@ void wait_for_signals(batch& b) {
 batch_summary run_batch(url_source& input, output::writer& out, const engine_options& options,
                         const progress_fn& on_progress) {
   const auto t0 = steady::now();
+  // This thread is the io thread: its CPU time from here on is fetch+TLS, decompression
+  // and output (the profile's io side).
+  const auto io_cpu_start = detail::thread_cpu_ns();
   batch_summary summary;
   // Default concurrency hint on purpose: other threads (the reader, the extraction pool,
   // DNS lookups) start and finish work on this io_context, and the single-thread hint's
@@ -337,7 +380,7 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
   asio::thread_pool cpu(threads);
   std::exception_ptr failure;
   {
-    batch b(io, cpu, options, out, on_progress, summary);
+    batch b(io, cpu, threads, options, out, on_progress, summary);
     if (options.handle_signals) {
       b.signals.emplace(io, SIGINT, SIGTERM);
       wait_for_signals(b);
@@ -400,7 +443,23 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
   }
   if (input.read_failed())
     spdlog::error("reading the input failed part-way; later lines were not scraped");
-  out.finish();
+  {
+    const auto cpu_start = detail::thread_cpu_ns();
+    out.finish();
+    summary.profile.output_ns += detail::thread_cpu_ns() - cpu_start;
+  }
+  auto& profile = summary.profile;
+  profile.decode_ns = summary.http.decode_cpu_ns;
+  const std::uint64_t io_cpu = detail::thread_cpu_ns() - io_cpu_start;
+  const std::uint64_t io_accounted = profile.decode_ns + profile.output_ns;
+  profile.fetch_tls_ns = io_cpu > io_accounted ? io_cpu - io_accounted : 0;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto to_ns = [](const timeval& tv) {
+    return static_cast<std::uint64_t>(tv.tv_sec) * 1'000'000'000u +
+           static_cast<std::uint64_t>(tv.tv_usec) * 1000u;
+  };
+  profile.process_ns = to_ns(usage.ru_utime) + to_ns(usage.ru_stime);
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
   if (failure) std::rethrow_exception(failure);
   return summary;

@@ -25,6 +25,7 @@ struct scrape_command {
   output::format format = output::format::json;
   engine_options engine;
   common_options common;
+  bool profile = false;  // print CPU time by stage on stderr at the end
 };
 
 struct extract_command {

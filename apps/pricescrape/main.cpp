@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +45,39 @@ std::string summary_line(const batch_summary& s) {
           std::to_string(s.http.connections_reused) + " reused";
   if (s.interrupted) line += "; interrupted";
   return line;
+}
+
+// The --profile table: CPU time by stage, in total, per page and as a share of the
+// process's CPU time. Plain aligned text, one stage per line, for people and for
+// bench/run (which reads the lines back).
+std::string profile_table(const batch_summary& s) {
+  const auto& p = s.profile;
+  const double pages = static_cast<double>(std::max<std::size_t>(s.records, 1));
+  const double total_ms = static_cast<double>(p.process_ns) / 1e6;
+  std::string text = "CPU time by stage over " + std::to_string(s.records) + " pages (" +
+                     std::to_string(p.pages_extracted) + " extracted):\n";
+  char line[160];
+  std::snprintf(line, sizeof line, "  %-14s %12s %10s %8s\n", "stage", "total ms", "ms/page",
+                "share");
+  text += line;
+  auto row = [&](const char* name, std::uint64_t ns) {
+    const double ms = static_cast<double>(ns) / 1e6;
+    const double share = total_ms > 0 ? 100.0 * ms / total_ms : 0.0;
+    std::snprintf(line, sizeof line, "  %-14s %12.1f %10.3f %7.1f%%\n", name, ms, ms / pages,
+                  share);
+    text += line;
+  };
+  row("fetch+TLS", p.fetch_tls_ns);
+  row("decompression", p.decode_ns);
+  row("charset", p.charset_ns);
+  row("parse", p.parse_ns);
+  row("extraction", p.extract_ns);
+  row("output", p.output_ns);
+  row("other", p.other_ns());
+  row("total CPU", p.process_ns);
+  text += "  gumbo fallback: " + std::to_string(p.full_parse_pages) +
+          " pages, visible scan: " + std::to_string(p.visible_scan_pages) + " pages\n";
+  return text;
 }
 
 std::optional<std::size_t> count_for_progress(const std::string& input) {
@@ -110,6 +144,9 @@ int run_scrape(const cli::scrape_command& cmd) {
     std::cout.flush();
   }
   spdlog::info("{}", summary_line(summary));
+  // Asked for explicitly, so printed even with --quiet, and not as a log line: the table
+  // is read by people and by bench/run.
+  if (cmd.profile) std::cerr << profile_table(summary) << std::flush;
   if (summary.interrupted) return exit_interrupted;
   return summary.failed() == 0 ? exit_all_ok : exit_some_failed;
 }

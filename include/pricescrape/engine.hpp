@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 
 namespace pricescrape {
@@ -25,6 +26,30 @@ struct engine_options {
   http::client_options http;
 };
 
+// CPU time by stage over a batch (`pricescrape --profile`), from thread CPU clocks. The
+// io thread's share is split into decompression, output and the rest (fetch+TLS:
+// sockets, TLS, HTTP parsing, scheduling); the extraction pool reports its own stages.
+struct stage_profile {
+  std::uint64_t fetch_tls_ns = 0;
+  std::uint64_t decode_ns = 0;
+  std::uint64_t charset_ns = 0;
+  std::uint64_t parse_ns = 0;
+  std::uint64_t extract_ns = 0;
+  std::uint64_t output_ns = 0;
+  std::uint64_t process_ns = 0;  // user+sys of the whole process (getrusage) at the end
+  std::size_t pages_extracted = 0;
+  std::size_t full_parse_pages = 0;    // gumbo built the tree
+  std::size_t visible_scan_pages = 0;  // the visible page was scanned
+
+  std::uint64_t stages_ns() const noexcept {
+    return fetch_tls_ns + decode_ns + charset_ns + parse_ns + extract_ns + output_ns;
+  }
+  // What no stage accounts for: start-up, the reader and DNS threads, pool hand-offs.
+  std::uint64_t other_ns() const noexcept {
+    return process_ns > stages_ns() ? process_ns - stages_ns() : 0;
+  }
+};
+
 struct batch_summary {
   std::size_t records = 0;
   std::size_t ok = 0;
@@ -32,6 +57,7 @@ struct batch_summary {
   std::chrono::milliseconds elapsed{0};
   bool interrupted = false;
   http::client_stats http;
+  stage_profile profile;
 
   std::size_t failed() const noexcept { return records - ok; }
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -41,13 +42,34 @@ bool contains_any(std::string_view haystack, std::initializer_list<std::string_v
   return false;
 }
 
-// The attributes shops use to name what an element is.
+// The attributes shops use to name what an element is, in the order their values
+// are joined.
+constexpr auto naming_attribute_names =
+    std::to_array<std::string_view>({"class", "id", "itemprop", "data-testid", "data-test",
+                                     "data-qa", "data-automation", "data-price-type", "property"});
+
+// The values of the naming attributes, each followed by a space. This runs for every
+// element and again for each element inside a price candidate, so it reads the
+// attributes once instead of one attribute() lookup per name; the first of a repeated
+// name counts, as in attribute().
 std::string naming_attributes(const GumboNode* node) {
+  std::array<std::optional<std::string_view>, naming_attribute_names.size()> values;
+  if (is_element(node)) {
+    const GumboVector& attrs = node->v.element.attributes;
+    for (unsigned int i = 0; i < attrs.length; ++i) {
+      const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
+      if (attr->name == nullptr) continue;
+      const std::string_view name = attr->name;
+      for (std::size_t k = 0; k < naming_attribute_names.size(); ++k) {
+        if (name != naming_attribute_names[k]) continue;
+        if (!values[k]) values[k] = std::string_view(attr->value != nullptr ? attr->value : "");
+        break;
+      }
+    }
+  }
   std::string out;
-  for (const std::string_view name :
-       {"class"sv, "id"sv, "itemprop"sv, "data-testid"sv, "data-test"sv, "data-qa"sv,
-        "data-automation"sv, "data-price-type"sv, "property"sv}) {
-    if (auto v = attribute(node, name)) {
+  for (const auto& v : values) {
+    if (v) {
       out.append(*v);
       out.push_back(' ');
     }
@@ -62,44 +84,45 @@ bool names_price(std::string_view names) {
          !contains_any(names, {"price-label", "pricelabel", "price-filter", "pricefilter"});
 }
 
-// The words of class and id values: split at punctuation and camelCase, lower case
-// ("priceBlock old-price" -> price, block, old, price).
-std::vector<std::string> name_words(std::string_view names) {
-  std::vector<std::string> out;
+// Calls `test` on each word of class and id values, split at punctuation and
+// camelCase, lower case ("priceBlock old-price" -> price, block, old, price), until it
+// returns true. Every element of a page is asked several such questions, so the words
+// go through one reused buffer instead of a vector of strings per question.
+template <class Test>
+bool any_name_word(std::string_view names, Test&& test) {
   std::string w;
   char previous = 0;
   for (char c : names) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c);
     const bool camel = c >= 'A' && c <= 'Z' && previous >= 'a' && previous <= 'z';
     if (!alnum || camel) {
-      if (!w.empty()) out.push_back(w);
+      if (!w.empty() && test(std::string_view(w))) return true;
       w.clear();
     }
     if (alnum) w.push_back(ascii_lower(c));
     previous = c;
   }
-  if (!w.empty()) out.push_back(w);
-  return out;
+  return !w.empty() && test(std::string_view(w));
 }
 
 // True when a word of `names` is one of `words`, or one of them joined to "price"
 // ("oldprice", "pricewas"), or, for `stems`, starts with one ("strikethrough").
 bool has_name_word(std::string_view names, std::initializer_list<std::string_view> words,
                    std::initializer_list<std::string_view> stems = {}) {
-  for (const auto& w : name_words(names)) {
+  return any_name_word(names, [&](std::string_view w) {
     for (const auto word : words) {
       if (w == word) return true;
       if (w.size() == word.size() + 5 &&
-          ((w.compare(0, word.size(), word) == 0 && w.compare(word.size(), 5, "price") == 0) ||
-           (w.compare(0, 5, "price") == 0 && w.compare(5, word.size(), word) == 0))) {
+          ((w.starts_with(word) && w.substr(word.size()) == "price") ||
+           (w.starts_with("price") && w.substr(5) == word))) {
         return true;
       }
     }
     for (const auto stem : stems) {
-      if (w.compare(0, stem.size(), stem) == 0) return true;
+      if (w.starts_with(stem)) return true;
     }
-  }
-  return false;
+    return false;
+  });
 }
 
 // A price that is not the one to pay: struck through, or marked as the old, list or
@@ -149,8 +172,29 @@ bool is_fraction_part(const GumboNode* node) {
                        {"fraction", "cents", "decimal", "decimals", "pennies", "dec", "cent"});
 }
 
+// The collapsed text of one text node, or, when the node is long, a collapsed head of
+// it that is already longer than `enough` (the room left under price_text()'s limit).
+// price_text() stops once its text passes the limit, so only the start of a long
+// paragraph can matter, and collapsing all of it, again for each ancestor that is
+// tried as a price, was most of scan_page's time. Each head ends before an ASCII
+// space, so the whole node collapses to the head followed by more: never shorter,
+// and the walk ends at this node either way. Heads double in length until one is
+// long enough, which keeps whitespace-heavy nodes right and the work near `enough`.
+std::string collapsed_text_node(std::string_view raw, std::size_t enough) {
+  for (std::size_t from = enough + 1; from * 2 < raw.size(); from *= 2) {
+    const std::size_t cut = raw.find(' ', from);
+    if (cut == std::string_view::npos) break;
+    std::string head = collapse_whitespace(raw.substr(0, cut));
+    if (head.size() > enough) return head;
+  }
+  return collapse_whitespace(raw);
+}
+
 // The text of a price element with its struck-through parts left out, and a point
-// put between units and cents that the markup keeps apart ("173<sup>34</sup>").
+// put between units and cents that the markup keeps apart ("173<sup>34</sup>"). Once
+// the text is longer than `max_bytes` the rest is not read and the result is only
+// some text longer than `max_bytes`: such an element is no price, and its length is
+// all the caller asks of it.
 std::string price_text(const GumboNode* node, std::size_t max_bytes) {
   std::string out;
   std::vector<const GumboNode*> stack{node};
@@ -163,7 +207,8 @@ std::string price_text(const GumboNode* node, std::size_t max_bytes) {
     }
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
         n->type == GUMBO_NODE_CDATA) {
-      const std::string piece = collapse_whitespace(n->v.text.text ? n->v.text.text : "");
+      const std::string piece =
+          collapsed_text_node(n->v.text.text ? n->v.text.text : "", max_bytes - out.size());
       const bool edge_space =
           n->v.text.text != nullptr && n->v.text.text[0] != '\0' &&
           (n->v.text.text[0] == ' ' || n->v.text.text[0] == '\n' || n->v.text.text[0] == '\t');
@@ -189,6 +234,8 @@ std::string price_text(const GumboNode* node, std::size_t max_bytes) {
       stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
     }
   }
+  // Past the limit the text is no price: no need to collapse it once more.
+  if (out.size() > max_bytes) return out;
   return collapse_whitespace(out);
 }
 
@@ -479,7 +526,7 @@ page_scan scan_page(const GumboNode* document) {
         if ((self_named || has_own_text(node) || node->v.element.children.length <= 12) &&
             tag != GUMBO_TAG_BODY && tag != GUMBO_TAG_HTML) {
           std::string text = price_text(node, max_price_text + 1);
-          const bool has_digit = text.find_first_of("0123456789") != std::string::npos;
+          const bool has_digit = std::any_of(text.begin(), text.end(), is_digit);
           // Unnamed elements count only with a currency sign: pages are full of
           // short numbers.
           if (has_digit && text.size() <= max_price_text &&
@@ -488,7 +535,7 @@ page_scan scan_page(const GumboNode* document) {
             e.text = std::move(text);
             e.order = order;
             e.named = named;
-            e.in_related = state.related || names_related(names);
+            e.in_related = inner.related;  // state.related || names_related(names), known
             e.in_chrome = inner.chrome;
             e.hidden = inner.hidden;
             // The nearest ancestor that says more than the element: "Total" in the

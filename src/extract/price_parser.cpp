@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,11 +91,6 @@ constexpr auto word_like_codes = std::to_array<std::string_view>({
 // Currencies whose minor unit has three digits, so "1.250" there is one and a quarter.
 constexpr auto three_decimal_codes =
     std::to_array<std::string_view>({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"});
-
-template <std::size_t N>
-bool contains(const std::array<std::string_view, N>& table, std::string_view value) {
-  return std::find(table.begin(), table.end(), value) != table.end();
-}
 
 // How a non-ISO currency token maps to a code. An empty `iso` with `ambiguous`
 // means currency_to_iso() settles it from the page's default currency.
@@ -364,7 +361,66 @@ std::string to_upper(std::string_view s) {
   return out;
 }
 
-bool is_iso_code(std::string_view s) { return s.size() == 3 && contains(iso_codes, to_upper(s)); }
+// A three-letter code upper-cased on the stack: find_currencies() asks at every
+// letter of a page's short texts, where a std::string per question showed in profiles.
+using code3 = std::array<char, 3>;
+
+code3 upper3(std::string_view s) noexcept {
+  return {ascii_upper(s[0]), ascii_upper(s[1]), ascii_upper(s[2])};
+}
+
+std::string_view view(const code3& code) noexcept { return {code.data(), code.size()}; }
+
+// The code tables are sorted (checked below), so a lookup is a binary search.
+template <std::size_t N>
+constexpr bool sorted(const std::array<std::string_view, N>& table) {
+  return std::is_sorted(table.begin(), table.end());
+}
+static_assert(sorted(iso_codes) && sorted(word_like_codes) && sorted(three_decimal_codes));
+
+template <std::size_t N>
+bool in_sorted(const std::array<std::string_view, N>& table, std::string_view value) noexcept {
+  return std::binary_search(table.begin(), table.end(), value);
+}
+
+bool is_iso_code(std::string_view s) noexcept {
+  return s.size() == 3 && in_sorted(iso_codes, view(upper3(s)));
+}
+
+// ---- the token index ---------------------------------------------------------------
+
+// currency_tokens grouped by their first byte, each group in table order (the order
+// settles ties between tokens of the same length). Trying all ~290 tokens at every
+// byte of every text was a third of the extractor's CPU; most bytes start no token.
+struct token_index {
+  // Entries of bytes [b] are order[start[b] .. start[b + 1]).
+  std::array<std::uint16_t, 257> start{};
+  std::array<std::uint16_t, currency_tokens.size()> order{};
+};
+
+constexpr token_index make_token_index() {
+  token_index index;
+  for (const auto& entry : currency_tokens) {
+    ++index.start[static_cast<unsigned char>(entry.token[0]) + 1];
+  }
+  for (std::size_t b = 1; b < index.start.size(); ++b) index.start[b] += index.start[b - 1];
+  std::array<std::uint16_t, 256> next{};
+  for (std::size_t b = 0; b < next.size(); ++b) next[b] = index.start[b];
+  for (std::size_t k = 0; k < currency_tokens.size(); ++k) {
+    const auto first = static_cast<unsigned char>(currency_tokens[k].token[0]);
+    index.order[next[first]++] = static_cast<std::uint16_t>(k);
+  }
+  return index;
+}
+
+constexpr token_index tokens_by_first_byte = make_token_index();
+
+// The indexes into currency_tokens of the tokens starting with `first`, in table order.
+std::span<const std::uint16_t> tokens_starting_with(char first) noexcept {
+  const auto b = static_cast<unsigned char>(first);
+  const auto& index = tokens_by_first_byte;
+  return std::span(index.order).subspan(index.start[b], index.start[b + 1] - index.start[b]);
+}
 
 bool is_one_of(std::string_view value, std::initializer_list<std::string_view> options) {
   return std::find(options.begin(), options.end(), value) != options.end();
@@ -512,7 +568,9 @@ std::optional<number_match> find_euro_point(std::string_view s) {
 struct currency_match {
   std::size_t begin = 0;
   std::size_t end = 0;
-  std::string token;
+  // The token as written: a view of the table or of the text searched, which the
+  // caller keeps alive (no copy per match).
+  std::string_view token;
   bool safe = false;
 };
 
@@ -539,6 +597,48 @@ bool only_a_number_besides(std::string_view s, std::size_t begin, std::size_t en
   return digit;
 }
 
+// A three-letter ISO code at `i` standing as a word, all upper or all lower case
+// ("Eur." in "Ph. Eur." is a pharmacopoeia, not money). `before` is the code point
+// that ends at `i`.
+std::optional<currency_match> iso_code_at(std::string_view s, std::size_t i, char32_t before) {
+  if (i + 3 > s.size() || is_letter(before)) return std::nullopt;
+  const std::string_view word = s.substr(i, 3);
+  const bool upper =
+      std::all_of(word.begin(), word.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  const bool lower =
+      std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  if (!upper && !lower) return std::nullopt;
+  std::size_t after_length = 0;
+  const bool ends_word = i + 3 == s.size() || !is_letter(code_point_at(s, i + 3, &after_length));
+  if (!ends_word || !is_iso_code(word)) return std::nullopt;
+  if (in_sorted(word_like_codes, view(upper3(word))) && !touches_digit(s, i, i + 3)) {
+    return std::nullopt;
+  }
+  return currency_match{i, i + 3, word, true};
+}
+
+// Replaces `best` with the first table token at `i` that is longer than it (the table
+// lists the preferred spelling first among tokens of one length).
+void take_longer_token(std::string_view s, std::size_t i, char32_t before,
+                       std::optional<currency_match>& best) {
+  for (const std::uint16_t k : tokens_starting_with(s[i])) {
+    const currency_token_entry& entry = currency_tokens[k];
+    if (s.substr(i, entry.token.size()) != entry.token) continue;
+    if (best && best->end - best->begin >= entry.token.size()) continue;
+    const std::size_t end = i + entry.token.size();
+    if (entry.lone && !only_a_number_besides(s, i, end)) continue;
+    if (entry.word) {
+      if (is_letter(before)) continue;
+      std::size_t after_length = 0;
+      if (entry.token.back() != '.' && end < s.size() &&
+          is_letter(code_point_at(s, end, &after_length))) {
+        continue;
+      }
+    }
+    best = currency_match{i, end, entry.token, entry.safe};
+  }
+}
+
 // Every currency token in `s`, left to right, the longest at each position.
 std::vector<currency_match> find_currencies(std::string_view s) {
   std::vector<currency_match> found;
@@ -546,41 +646,15 @@ std::vector<currency_match> find_currencies(std::string_view s) {
   while (i < s.size()) {
     std::size_t n = 1;
     code_point_at(s, i, &n);
+    // Codes start with an ASCII letter and tokens with a byte of the index: any other
+    // byte (digits, spaces, most letters of most scripts) is passed over at once.
+    if (!is_ascii_alpha(s[i]) && tokens_starting_with(s[i]).empty()) {
+      i += n;
+      continue;
+    }
     const char32_t before = code_point_before(s, i);
-    std::optional<currency_match> best;
-    // A three-letter code standing as a word, all upper or all lower case ("Eur." in
-    // "Ph. Eur." is a pharmacopoeia, not money).
-    if (i + 3 <= s.size() && !is_letter(before)) {
-      const std::string_view word = s.substr(i, 3);
-      const bool upper =
-          std::all_of(word.begin(), word.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-      const bool lower =
-          std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-      std::size_t after_length = 0;
-      const bool ends_word =
-          i + 3 == s.size() || !is_letter(code_point_at(s, i + 3, &after_length));
-      if ((upper || lower) && ends_word && is_iso_code(word)) {
-        const std::string code = to_upper(word);
-        if (!contains(word_like_codes, code) || touches_digit(s, i, i + 3)) {
-          best = currency_match{i, i + 3, std::string(word), true};
-        }
-      }
-    }
-    for (const auto& entry : currency_tokens) {
-      if (s.substr(i, entry.token.size()) != entry.token) continue;
-      if (best && best->end - best->begin >= entry.token.size()) continue;
-      const std::size_t end = i + entry.token.size();
-      if (entry.lone && !only_a_number_besides(s, i, end)) continue;
-      if (entry.word) {
-        if (is_letter(before)) continue;
-        std::size_t after_length = 0;
-        if (entry.token.back() != '.' && end < s.size() &&
-            is_letter(code_point_at(s, end, &after_length))) {
-          continue;
-        }
-      }
-      best = currency_match{i, end, std::string(entry.token), entry.safe};
-    }
+    std::optional<currency_match> best = iso_code_at(s, i, before);
+    take_longer_token(s, i, before, best);
     if (best) {
       found.push_back(*best);
       i = best->end;
@@ -609,45 +683,60 @@ bool is_range_connector(std::string_view between) {
   return is_one_of(word, {"-", "–", "—", "~", "to", "bis", "à", "a", "até", "до", "al", "tot"});
 }
 
-// A word just before a number that says it is the price no longer asked.
+// The last occurrence of `word` (lower-case ASCII) in `s`, ignoring ASCII case, as
+// std::string_view::rfind would find it in a lower-cased copy, without the copy.
+std::size_t rfind_ascii_ci(std::string_view s, std::string_view word) noexcept {
+  if (word.size() > s.size()) return std::string_view::npos;
+  for (std::size_t at = s.size() - word.size() + 1; at > 0; --at) {
+    const std::string_view here = s.substr(at - 1, word.size());
+    if (std::equal(here.begin(), here.end(), word.begin(),
+                   [](char a, char b) { return ascii_lower(a) == b; })) {
+      return at - 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// A word just before a number that says it is the price no longer asked. ASCII case
+// folding changes neither byte positions nor what is a letter, so the word edges are
+// checked in the text as written.
 bool follows_old_price_word(std::string_view s, std::size_t from, std::size_t to) {
-  std::string lower;
-  for (char c : s.substr(from, to - from)) lower.push_back(ascii_lower(c));
+  const std::string_view text = s.substr(from, to - from);
   for (const std::string_view word :
        {"was"sv, "before"sv, "rrp"sv, "msrp"sv, "list price"sv, "statt"sv, "avant"sv, "antes"sv,
         "prima"sv, "vorher"sv, "uvp"sv}) {
-    const std::size_t at = lower.rfind(word);
-    if (at == std::string::npos) continue;
-    const bool starts = at == 0 || !is_letter(code_point_before(lower, at));
+    const std::size_t at = rfind_ascii_ci(text, word);
+    if (at == std::string_view::npos) continue;
+    const bool starts = at == 0 || !is_letter(code_point_before(text, at));
     std::size_t n = 0;
     const std::size_t end = at + word.size();
-    if (starts && (end >= lower.size() || !is_letter(code_point_at(lower, end, &n)))) return true;
+    if (starts && (end >= text.size() || !is_letter(code_point_at(text, end, &n)))) return true;
   }
   return false;
 }
 
 // Prefers a number written right next to a currency, unless the first number starts
 // a range ("From 26 to 50 €" means 26). "Was $120 Now $60": a number announced as
-// the old price is passed over when another, non-zero one follows.
+// the old price is passed over when another, non-zero one follows. The numbers are
+// handled as pointers into `all`, which is also what is returned.
 const number_match* choose_number(std::string_view s, const std::vector<number_match>& all,
                                   const std::vector<currency_match>& currencies) {
   if (all.empty()) return nullptr;
-  std::vector<number_match> current;
+  std::vector<const number_match*> current;
+  current.reserve(all.size());
   for (std::size_t k = 0; k < all.size(); ++k) {
     const std::size_t from = k == 0 ? 0 : all[k - 1].end;
-    if (!follows_old_price_word(s, from, all[k].begin)) current.push_back(all[k]);
+    if (!follows_old_price_word(s, from, all[k].begin)) current.push_back(&all[k]);
   }
   // "Was: $124.95 Now: $0.00" is a placeholder, not a giveaway.
-  const bool current_nonzero = std::any_of(current.begin(), current.end(), [](const auto& n) {
-    return n.text.find_first_of("123456789") != std::string::npos;
+  const bool current_nonzero = std::any_of(current.begin(), current.end(), [](const auto* n) {
+    return std::any_of(n->text.begin(), n->text.end(), [](char c) { return c >= '1' && c <= '9'; });
   });
-  const std::vector<number_match>& numbers = current_nonzero ? current : all;
-  const auto same = [&](const number_match* chosen) {
-    for (const auto& n : all) {
-      if (n.begin == chosen->begin) return &n;
-    }
-    return chosen;
-  };
+  if (!current_nonzero) {
+    current.clear();
+    for (const auto& n : all) current.push_back(&n);
+  }
+  const std::vector<const number_match*>& numbers = current;
   const auto adjacent = [&](const number_match& n) {
     for (const auto& c : currencies) {
       if (c.end <= n.begin && n.begin - c.end <= 2) {
@@ -658,16 +747,17 @@ const number_match* choose_number(std::string_view s, const std::vector<number_m
     }
     return false;
   };
-  if (currencies.empty() || adjacent(numbers.front())) return same(&numbers.front());
+  if (currencies.empty() || adjacent(*numbers.front())) return numbers.front();
   for (std::size_t k = 1; k < numbers.size(); ++k) {
-    if (!adjacent(numbers[k])) continue;
+    if (!adjacent(*numbers[k])) continue;
     if (k == 1) {
-      const std::string_view between = s.substr(numbers[0].end, numbers[1].begin - numbers[0].end);
-      if (is_range_connector(between)) return same(&numbers.front());
+      const std::string_view between =
+          s.substr(numbers[0]->end, numbers[1]->begin - numbers[0]->end);
+      if (is_range_connector(between)) return numbers.front();
     }
-    return same(&numbers[k]);
+    return numbers[k];
   }
-  return same(&numbers.front());
+  return numbers.front();
 }
 
 bool has_free_word(std::string_view s) {
@@ -713,7 +803,7 @@ std::optional<std::string_view> guess_decimal_separator(std::string_view num,
   if (digits == 0) return std::nullopt;
   if (digits != 3) return sep;
   const bool lone = sep.size() == 1 && std::count(num.begin(), num.end(), sep[0]) == 1;
-  if (lone && contains(three_decimal_codes, iso)) return sep;
+  if (lone && in_sorted(three_decimal_codes, iso)) return sep;
   return std::nullopt;
 }
 
@@ -834,12 +924,14 @@ parsed_price parse_price(std::string_view text, const price_parse_options& optio
   // The currency first: it can decide the separators (three-decimal currencies).
   const auto currencies = detail::find_currencies(s);
   std::optional<detail::currency_match> currency = detail::pick_currency(currencies);
+  // Outlives `currency`, whose token may be a view into it.
+  std::string hint;
   if (!currency && !options.currency_hint.empty()) {
-    currency =
-        detail::pick_currency(detail::find_currencies(detail::normalize(options.currency_hint)));
+    hint = detail::normalize(options.currency_hint);
+    currency = detail::pick_currency(detail::find_currencies(hint));
   }
   if (currency) {
-    result.currency_token = currency->token;
+    result.currency_token = std::string(currency->token);
     result.currency = detail::iso_for_match(currency, options.default_currency);
   }
   const std::string iso = result.currency.value_or(std::string{});

@@ -1,4 +1,5 @@
 #include <pricescrape/detail/ascii.hpp>
+#include <pricescrape/detail/cpu_clock.hpp>
 #include <pricescrape/http/client.hpp>
 #include <pricescrape/version.hpp>
 
@@ -374,7 +375,10 @@ struct client::impl {
                                  "unsupported Content-Encoding '" + result.content_encoding + "'"};
         co_return out;
       }
-      auto decoded = decode_body(result.body, *coding, options.max_body);
+      // The compressed body is handed over, so only the decoded page outlives this step.
+      const auto decode_start = detail::thread_cpu_ns();
+      auto decoded = decode_body(std::move(result.body), *coding, options.max_body);
+      stats.decode_cpu_ns += detail::thread_cpu_ns() - decode_start;
       if (!decoded) {
         out.error = decoded.error();
         co_return out;

@@ -179,19 +179,20 @@ std::optional<scrape_error> body_decoder::finish() {
                  "the compressed stream ends early (truncated body)");
 }
 
-outcome<std::string> decode_body(std::string_view body, content_coding coding,
-                                 std::size_t max_output) {
-  std::string out;
+outcome<std::string> decode_body(std::string body, content_coding coding, std::size_t max_output) {
   if (coding == content_coding::identity) {
     if (body.size() > max_output) return too_large(max_output);
-    out.assign(body);
-    return out;
+    return body;
   }
+  std::string out;
   // Compressed HTML is typically 4-8x smaller; reserving avoids most regrowth.
   out.reserve(std::min(max_output, body.size() * 6));
   body_decoder decoder(coding, max_output);
   if (auto e = decoder.feed(body, out)) return *e;
   if (auto e = decoder.finish()) return *e;
+  // Free the compressed bytes now rather than when the caller's frame ends: the decoded
+  // page is what waits for extraction, and it should wait alone.
+  std::string().swap(body);
   return out;
 }
 

@@ -37,8 +37,9 @@ class body_decoder {
   std::unique_ptr<state> state_;
 };
 
-// Decodes a whole body at once (the common case: Beast has read it all).
-outcome<std::string> decode_body(std::string_view body, content_coding coding,
-                                 std::size_t max_output);
+// Decodes a whole body at once (the common case: Beast has read it all). Takes the
+// body by value so that the compressed bytes are freed as soon as they are decoded,
+// and an identity body is moved through, never copied.
+outcome<std::string> decode_body(std::string body, content_coding coding, std::size_t max_output);
 
 }  // namespace pricescrape::http

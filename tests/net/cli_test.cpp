@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
+#include <string_view>
 
 namespace pricescrape::testing {
 namespace {
@@ -46,7 +49,7 @@ TEST(Cli, HelpListsOptionsAndExitsZero) {
   for (auto opt :
        {"--concurrency", "--per-host", "--format", "--output", "--timeout", "--connect-timeout",
         "--retries", "--max-redirects", "--max-body", "--user-agent", "--header", "--cacert",
-        "--insecure", "--quiet", "--log-format", "--no-progress", "extract"})
+        "--insecure", "--profile", "--quiet", "--log-format", "--no-progress", "extract"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
@@ -130,6 +133,61 @@ TEST(Cli, AllOkExitsZeroWithSummaryOnStderrOnly) {
   EXPECT_EQ(records.size(), 2u);
   EXPECT_NE(r.err.find("2 URLs"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("2 ok"), std::string::npos) << r.err;
+}
+
+// Reads "  <stage>  <total ms>  <ms/page>  <share>%" back from the --profile table.
+struct profile_line {
+  double total_ms = -1;
+  double ms_per_page = -1;
+  double share = -1;
+};
+
+std::optional<profile_line> find_profile_line(const std::string& err, const std::string& stage) {
+  std::istringstream lines(err);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  " + stage + " ", 0) != 0) continue;
+    std::istringstream fields(line.substr(2 + stage.size()));
+    profile_line p;
+    char percent = 0;
+    if (fields >> p.total_ms >> p.ms_per_page >> p.share >> percent && percent == '%') return p;
+  }
+  return std::nullopt;
+}
+
+TEST(Cli, ProfilePrintsEveryStageWithinTheTotalCpu) {
+  std::string urls;
+  for (const char* page : {"widget", "ceramic-teapot", "espresso-machine", "oak-bookshelf",
+                           "standmixer", "studio-headphones", "trail-backpack", "wool-scarf"})
+    for (int i = 0; i < 3; ++i)
+      urls += shop().https_url("/products/" + std::string(page) + ".html?p=" + std::to_string(i)) +
+              "\n";
+  const auto input = write_file("profile.txt", urls);
+  // -q: the table is asked for explicitly, so it is printed even when logs are quiet.
+  auto r = run_cli(with_cacert({input, "-c", "4", "-f", "jsonl", "-q", "--profile"}));
+  EXPECT_EQ(parse_records(r.out, true).size(), 24u) << r.err;
+  EXPECT_NE(r.err.find("over 24 pages"), std::string::npos) << r.err;
+
+  double stages_ms = 0;
+  for (const char* stage :
+       {"fetch+TLS", "decompression", "charset", "parse", "extraction", "output", "other"}) {
+    const auto p = find_profile_line(r.err, stage);
+    ASSERT_TRUE(p) << "no line for " << stage << " in:\n" << r.err;
+    EXPECT_GE(p->total_ms, 0) << stage;
+    EXPECT_NEAR(p->ms_per_page, p->total_ms / 24, 0.01) << stage;
+    if (std::string_view(stage) != "other") stages_ms += p->total_ms;
+  }
+  const auto total = find_profile_line(r.err, "total CPU");
+  ASSERT_TRUE(total) << r.err;
+  EXPECT_GT(total->total_ms, 0);
+  EXPECT_NEAR(total->share, 100.0, 0.05);
+  EXPECT_GT(find_profile_line(r.err, "fetch+TLS")->total_ms, 0) << r.err;
+  // Each printed value is rounded to 0.1 ms: allow that much per stage.
+  EXPECT_LE(stages_ms, total->total_ms + 6 * 0.05) << r.err;
+  const auto other = find_profile_line(r.err, "other");
+  EXPECT_NEAR(stages_ms + other->total_ms, total->total_ms, 7 * 0.05) << r.err;
+  EXPECT_NE(r.err.find("gumbo fallback: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" pages, visible scan: "), std::string::npos) << r.err;
 }
 
 TEST(Cli, RepeatedHeaderOptionsLeaveTheInputAlone) {

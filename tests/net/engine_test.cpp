@@ -239,6 +239,25 @@ TEST(Engine, ManyShortBatchesEachWriteAllTheirRecords) {
   EXPECT_EQ(lost, 0u) << "first lost batch: " << first_lost;
 }
 
+TEST(Engine, ProfileCountsEveryExtractedPageAndFitsInTheProcessCpu) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 12; ++i)
+    urls.push_back(shop().https_url("/products/widget.html?profile=" + std::to_string(i)));
+  urls.push_back(shop().https_url("/missing.html"));  // fetched, never extracted
+  auto r = run(lines(urls), test_options(4));
+  ASSERT_EQ(r.records.size(), urls.size()) << describe(r);
+  const auto& p = r.summary.profile;
+  EXPECT_EQ(p.pages_extracted, 12u);
+  EXPECT_LE(p.full_parse_pages, p.pages_extracted);
+  EXPECT_LE(p.visible_scan_pages, p.pages_extracted);
+  EXPECT_GT(p.fetch_tls_ns, 0u);  // 13 TLS exchanges cannot be free
+  EXPECT_GT(p.output_ns, 0u);
+  EXPECT_EQ(p.decode_ns, r.summary.http.decode_cpu_ns);
+  EXPECT_GT(p.process_ns, 0u);
+  EXPECT_LE(p.stages_ns(), p.process_ns);
+  EXPECT_EQ(p.stages_ns() + p.other_ns(), p.process_ns);
+}
+
 TEST(Engine, EmptyInputGivesNoRecords) {
   auto r = run("# nothing here\n\n", test_options(3));
   EXPECT_TRUE(r.records.empty());

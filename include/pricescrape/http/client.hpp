@@ -54,6 +54,7 @@ struct client_stats {
   std::uint64_t connections_reused = 0;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t requests_sent = 0;
+  std::uint64_t decode_cpu_ns = 0;  // CPU time (io thread) spent undoing Content-Encoding
 };
 
 class client {
