@@ -12,6 +12,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(gumbo REQUIRED IMPORTED_TARGET gumbo)
 pkg_check_modules(brotlidec REQUIRED IMPORTED_TARGET libbrotlidec)
 pkg_check_modules(brotlienc REQUIRED IMPORTED_TARGET libbrotlienc)
+# Whole-buffer gzip decoding, 3x faster than zlib on our pages (README, "Dependencies").
+pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
 if(PRICESCRAPE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <initializer_list>
 #include <utility>
 
@@ -279,7 +280,9 @@ std::optional<std::string_view> attribute(const GumboNode* node, std::string_vie
   const GumboVector& attrs = node->v.element.attributes;
   for (unsigned int i = 0; i < attrs.length; ++i) {
     const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
-    if (attr->name != nullptr && name == attr->name) {
+    // Compared without strlen: this runs for every attribute of every element read.
+    if (attr->name != nullptr && std::strncmp(attr->name, name.data(), name.size()) == 0 &&
+        attr->name[name.size()] == '\0') {
       return std::string_view(attr->value != nullptr ? attr->value : "");
     }
   }

@@ -200,6 +200,29 @@ constexpr std::array svg_breakout_tags{
     GUMBO_TAG_STRONG, GUMBO_TAG_STRIKE, GUMBO_TAG_SUB,  GUMBO_TAG_SUP,   GUMBO_TAG_TABLE,
     GUMBO_TAG_TT,   GUMBO_TAG_U,      GUMBO_TAG_UL,     GUMBO_TAG_VAR,   GUMBO_TAG_FONT};
 
+// gumbo_tagn_enum, remembered: a page names the same few dozen tags thousands of
+// times, and gumbo's lookup showed up at 6 % of the builder. Per thread, direct-mapped;
+// every entry holds what gumbo itself answered, so the result is always gumbo's.
+GumboTag tag_enum(std::string_view lower_name) {
+  struct entry {
+    char name[16];
+    std::uint8_t length = 0xFF;  // nothing cached
+    GumboTag tag = GUMBO_TAG_UNKNOWN;
+  };
+  thread_local std::array<entry, 256> cache{};
+  if (lower_name.size() >= sizeof(entry::name)) {
+    return gumbo_tagn_enum(lower_name.data(), static_cast<unsigned>(lower_name.size()));
+  }
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (char c : lower_name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  entry& e = cache[hash & 0xFF];
+  if (e.length == lower_name.size() && std::memcmp(e.name, lower_name.data(), e.length) == 0) return e.tag;
+  e.tag = gumbo_tagn_enum(lower_name.data(), static_cast<unsigned>(lower_name.size()));
+  std::memcpy(e.name, lower_name.data(), lower_name.size());
+  e.length = static_cast<std::uint8_t>(lower_name.size());
+  return e.tag;
+}
+
 // ---- character references ---------------------------------------------------------
 
 struct named_reference {
@@ -956,7 +979,7 @@ std::size_t builder::start_tag(std::size_t lt) {
     ++t.attribute_count;
   }
   t.original = src_.substr(lt, i - lt);
-  t.tag = gumbo_tagn_enum(t.name.data(), static_cast<unsigned>(t.name.size()));
+  t.tag = tag_enum(t.name);
   process_start(t);
   if (failed_) return n;
 
@@ -978,7 +1001,7 @@ std::size_t builder::end_tag(std::size_t lt) {
     return n;
   }
   ++i;
-  const GumboTag tag = gumbo_tagn_enum(name.data(), static_cast<unsigned>(name.size()));
+  const GumboTag tag = tag_enum(name);
   // gumbo takes a closed form off the stack without placing the text before </form>,
   // which then lands after the form.
   if (tag != GUMBO_TAG_FORM) flush_text();
@@ -1025,13 +1048,20 @@ std::size_t builder::raw_text(std::size_t from) {
     ++from;
   }
   if (!content.empty()) {
-    scratch_.clear();
-    if (!decode_text(scratch_, content, raw_references_, false)) {
-      decline();
-      return n;
+    // Scripts are the bulk of many pages: copy them once, straight into the arena,
+    // unless there is something to rewrite.
+    std::string_view decoded = content;
+    if ((raw_references_ && content.find('&') != std::string_view::npos) ||
+        content.find('\r') != std::string_view::npos) {
+      scratch_.clear();
+      if (!decode_text(scratch_, content, raw_references_, false)) {
+        decline();
+        return n;
+      }
+      decoded = scratch_;
     }
-    GumboNode* text = new_node(all_space(scratch_) ? GUMBO_NODE_WHITESPACE : GUMBO_NODE_TEXT);
-    text->v.text.text = arena_.copy(scratch_);
+    GumboNode* text = new_node(all_space(decoded) ? GUMBO_NODE_WHITESPACE : GUMBO_NODE_TEXT);
+    text->v.text.text = arena_.copy(decoded);
     text->v.text.start_pos.offset = static_cast<unsigned>(from);
     element->v.element.children = finish_children(element, &text, 1);
   }

@@ -100,6 +100,41 @@ TEST(DecodeBody, GzipBombStopsAtTheCapQuickly) {
   EXPECT_LT(spent, std::chrono::seconds(2));
 }
 
+// The fast path trusts a gzip trailer's size only as far as the cap: a bomb whose
+// trailer claims a small size must still stop at the cap, not decode in full.
+TEST(DecodeBody, GzipBombWithALyingTrailerStopsAtTheCap) {
+  std::string bomb = deflate_with(std::string(64u << 20, '\0'), 15 + 16, 9);
+  bomb[bomb.size() - 4] = 100;  // ISIZE = 100
+  bomb[bomb.size() - 3] = bomb[bomb.size() - 2] = bomb[bomb.size() - 1] = 0;
+  auto out = decode_body(bomb, content_coding::gzip, 1u << 20);
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().kind, error_kind::too_large);
+}
+
+// A whole member decodes through libdeflate; junk after it, or a size that does not
+// match, goes to the streaming decoder, with the same results as before.
+TEST(DecodeBody, LargeGzipPagesRoundTripAndEdgesStillHold) {
+  std::string big;
+  for (int i = 0; big.size() < (300u << 10); ++i) big += "<li class=\"card\">item " + std::to_string(i * 7919 % 100003) + "</li>\n";
+  auto out = decode_body(gzip(big), content_coding::gzip, 1u << 20);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(*out, big);
+
+  auto junk = decode_body(gzip(big) + "\n\n", content_coding::gzip, 1u << 20);
+  ASSERT_TRUE(junk) << junk.error().message;
+  EXPECT_EQ(*junk, big);
+
+  std::string wrong_size = gzip(big);
+  wrong_size[wrong_size.size() - 4] ^= 1;  // ISIZE off by one: corrupt either way
+  auto corrupt = decode_body(wrong_size, content_coding::gzip, 1u << 20);
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().kind, error_kind::decode);
+
+  auto over = decode_body(gzip(big), content_coding::gzip, 100u << 10);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind, error_kind::too_large);
+}
+
 TEST(DecodeBody, BrotliBombStopsAtTheCap) {
   auto out = decode_body(brotli(std::string(8u << 20, 'a')), content_coding::br, 1u << 20);
   ASSERT_FALSE(out);
