@@ -95,6 +95,13 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
+// Appends `s` lower-cased (ASCII), in one go rather than a byte at a time.
+void append_lower(std::string& out, std::string_view s) {
+  const std::size_t at = out.size();
+  out.append(s);
+  for (std::size_t i = at; i < out.size(); ++i) out[i] = lower(out[i]);
+}
+
 bool all_space(std::string_view s) noexcept {
   return std::all_of(s.begin(), s.end(), [](char c) { return is_space(c); });
 }
@@ -895,7 +902,9 @@ std::size_t builder::start_tag(std::size_t lt) {
   t.attribute_count = 0;
   t.offset = lt;
   std::size_t i = lt + 1;
-  while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>') t.name.push_back(lower(src_[i++]));
+  const std::size_t name_start = i;
+  while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>') ++i;
+  append_lower(t.name, src_.substr(name_start, i - name_start));
   for (;;) {
     while (i < n && is_space(src_[i])) ++i;
     if (i >= n) {
@@ -928,9 +937,8 @@ std::size_t builder::start_tag(std::size_t lt) {
     a.name.clear();
     a.value.clear();
     const std::size_t name_start = i;
-    while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>' && src_[i] != '=') {
-      a.name.push_back(lower(src_[i++]));
-    }
+    while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>' && src_[i] != '=') ++i;
+    append_lower(a.name, src_.substr(name_start, i - name_start));
     a.original_name = src_.substr(name_start, i - name_start);
     a.original_value = {};
     std::size_t j = i;
