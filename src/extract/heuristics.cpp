@@ -35,9 +35,18 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool contains_any(std::string_view haystack, std::initializer_list<std::string_view> needles) {
+// ASCII-lower-cases `s` into `out` (reused by the caller: this runs per element).
+void lower_into(std::string_view s, std::string& out) {
+  out.assign(s);
+  for (char& c : out) c = ascii_lower(c);
+}
+
+// contains_any() for a haystack already in ASCII lower case and lower-case needles:
+// std::string_view::find (memchr, then memcmp) gives the same answer as contains_ci
+// without folding every byte once per needle.
+bool contains_any_lower(std::string_view lowered, std::initializer_list<std::string_view> needles) {
   for (const auto n : needles) {
-    if (contains_ci(haystack, n)) return true;
+    if (lowered.find(n) != std::string_view::npos) return true;
   }
   return false;
 }
@@ -48,40 +57,90 @@ constexpr auto naming_attribute_names =
     std::to_array<std::string_view>({"class", "id", "itemprop", "data-testid", "data-test",
                                      "data-qa", "data-automation", "data-price-type", "property"});
 
-// The values of the naming attributes, each followed by a space. This runs for every
-// element and again for each element inside a price candidate, so it reads the
-// attributes once instead of one attribute() lookup per name; the first of a repeated
-// name counts, as in attribute().
-std::string naming_attributes(const GumboNode* node) {
+// The index of `name` in naming_attribute_names, or -1.
+int naming_index(std::string_view name) noexcept {
+  for (std::size_t k = 0; k < naming_attribute_names.size(); ++k) {
+    if (name == naming_attribute_names[k]) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+// What scan_page reads from one element's attributes, in one pass over them: every
+// element is asked for its names, style, class and hidden, and one attribute() call
+// per question was a strncmp over all attributes each time.
+struct element_attributes {
+  // The values of the naming attributes in naming_attribute_names order, each
+  // followed by a space (the first of a repeated name counts, as in attribute()).
+  std::string names;
+  std::string lowered;  // `names` in ASCII lower case, for the substring tests
+  std::optional<std::string_view> style;
+  std::string_view cls;  // "" without a class, as attribute("class").value_or("")
+  bool hidden = false;   // has a hidden attribute
+};
+
+// Fills `out` (its buffers reused from element to element).
+void read_attributes(const GumboNode* node, element_attributes& out) {
   std::array<std::optional<std::string_view>, naming_attribute_names.size()> values;
+  out.style.reset();
+  out.cls = {};
+  out.hidden = false;
   if (is_element(node)) {
     const GumboVector& attrs = node->v.element.attributes;
     for (unsigned int i = 0; i < attrs.length; ++i) {
       const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
       if (attr->name == nullptr) continue;
       const std::string_view name = attr->name;
-      for (std::size_t k = 0; k < naming_attribute_names.size(); ++k) {
-        if (name != naming_attribute_names[k]) continue;
-        if (!values[k]) values[k] = std::string_view(attr->value != nullptr ? attr->value : "");
-        break;
+      const std::string_view value(attr->value != nullptr ? attr->value : "");
+      if (name == "style") {
+        if (!out.style) out.style = value;
+        continue;
       }
+      if (name == "hidden") {
+        out.hidden = true;
+        continue;
+      }
+      const int k = naming_index(name);
+      if (k >= 0 && !values[static_cast<std::size_t>(k)])
+        values[static_cast<std::size_t>(k)] = value;
     }
   }
-  std::string out;
+  out.names.clear();
   for (const auto& v : values) {
     if (v) {
-      out.append(*v);
-      out.push_back(' ');
+      out.names.append(*v);
+      out.names.push_back(' ');
     }
   }
-  return out;
+  out.cls = values[0].value_or(std::string_view{});
+  lower_into(out.names, out.lowered);
 }
 
-bool names_price(std::string_view names) {
+// True when `test` holds for the value of a naming attribute (the first of each name).
+// For the word tests (has_name_word) this is test(element_attributes::names), since no word
+// spans the space that joins two values, without building the joined string: price
+// elements ask it of every element inside them.
+template <class Test>
+bool any_naming_value(const GumboNode* node, Test&& test) {
+  if (!is_element(node)) return false;
+  unsigned int seen = 0;
+  const GumboVector& attrs = node->v.element.attributes;
+  for (unsigned int i = 0; i < attrs.length; ++i) {
+    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
+    if (attr->name == nullptr) continue;
+    const int k = naming_index(attr->name);
+    if (k < 0 || (seen & (1u << k)) != 0) continue;
+    seen |= 1u << k;
+    if (test(std::string_view(attr->value != nullptr ? attr->value : ""))) return true;
+  }
+  return false;
+}
+
+// `lowered`: the naming attributes in lower case.
+bool names_price(std::string_view lowered) {
   // "price" in several languages as it appears in class names.
-  return contains_any(names, {"price", "prix", "preis", "precio", "preco", "prezzo", "cena",
-                              "cijena", "fiyat", "amount"}) &&
-         !contains_any(names, {"price-label", "pricelabel", "price-filter", "pricefilter"});
+  return contains_any_lower(lowered, {"price", "prix", "preis", "precio", "preco", "prezzo", "cena",
+                                      "cijena", "fiyat", "amount"}) &&
+         !contains_any_lower(lowered, {"price-label", "pricelabel", "price-filter", "pricefilter"});
 }
 
 // Calls `test` on each word of class and id values, split at punctuation and
@@ -135,15 +194,41 @@ bool names_old_price(std::string_view names) {
       {"strike", "crossed", "compare", "saving", "original", "previous", "linethrough"});
 }
 
-bool is_struck(const GumboNode* node, std::string_view names) {
-  const GumboTag tag = tag_of(node);
-  if (tag == GUMBO_TAG_DEL || tag == GUMBO_TAG_S || tag == GUMBO_TAG_STRIKE) return true;
-  if (names_old_price(names)) return true;
-  const auto style = attribute(node, "style");
-  return style && contains_ci(*style, "line-through");
+bool is_struck_tag(GumboTag tag) {
+  return tag == GUMBO_TAG_DEL || tag == GUMBO_TAG_S || tag == GUMBO_TAG_STRIKE;
 }
 
-bool is_struck_node(const GumboNode* node) { return is_struck(node, naming_attributes(node)); }
+bool is_struck(const GumboNode* node, const element_attributes& attrs) {
+  if (is_struck_tag(tag_of(node))) return true;
+  if (names_old_price(attrs.names)) return true;
+  return attrs.style && contains_ci(*attrs.style, "line-through");
+}
+
+// is_struck() for an element inside a price candidate, in one pass over its attributes
+// instead of element_attributes (the same answer: the first of each name counts).
+bool is_struck_node(const GumboNode* node) {
+  if (is_struck_tag(tag_of(node))) return true;
+  if (!is_element(node)) return false;
+  unsigned int seen = 0;
+  bool style_seen = false;
+  const GumboVector& attrs = node->v.element.attributes;
+  for (unsigned int i = 0; i < attrs.length; ++i) {
+    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
+    if (attr->name == nullptr) continue;
+    const std::string_view name = attr->name;
+    const std::string_view value(attr->value != nullptr ? attr->value : "");
+    if (name == "style") {
+      if (!style_seen && contains_ci(value, "line-through")) return true;
+      style_seen = true;
+      continue;
+    }
+    const int k = naming_index(name);
+    if (k < 0 || (seen & (1u << k)) != 0) continue;
+    seen |= 1u << k;
+    if (names_old_price(value)) return true;
+  }
+  return false;
+}
 
 // Blocks listing other products than the page's own.
 bool names_related(std::string_view names) {
@@ -168,36 +253,82 @@ bool is_skipped(GumboTag tag) {
 // Cents written apart from the units: <sup>99</sup>, <span class="cents">.
 bool is_fraction_part(const GumboNode* node) {
   if (tag_of(node) == GUMBO_TAG_SUP) return true;
-  return has_name_word(naming_attributes(node),
-                       {"fraction", "cents", "decimal", "decimals", "pennies", "dec", "cent"});
+  return any_naming_value(node, [](std::string_view value) {
+    return has_name_word(value,
+                         {"fraction", "cents", "decimal", "decimals", "pennies", "dec", "cent"});
+  });
 }
 
-// The collapsed text of one text node, or, when the node is long, a collapsed head of
-// it that is already longer than `enough` (the room left under price_text()'s limit).
-// price_text() stops once its text passes the limit, so only the start of a long
-// paragraph can matter, and collapsing all of it, again for each ancestor that is
-// tried as a price, was most of scan_page's time. Each head ends before an ASCII
-// space, so the whole node collapses to the head followed by more: never shorter,
-// and the walk ends at this node either way. Heads double in length until one is
-// long enough, which keeps whitespace-heavy nodes right and the work near `enough`.
-std::string collapsed_text_node(std::string_view raw, std::size_t enough) {
-  for (std::size_t from = enough + 1; from * 2 < raw.size(); from *= 2) {
-    const std::size_t cut = raw.find(' ', from);
-    if (cut == std::string_view::npos) break;
-    std::string head = collapse_whitespace(raw.substr(0, cut));
-    if (head.size() > enough) return head;
-  }
-  return collapse_whitespace(raw);
+bool is_collapsed_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
+
+// Appends collapse_whitespace(text) of one text node (NUL-terminated, as gumbo keeps
+// it) to `out`, and stops once `out` is longer than `limit`. price_text() ends its walk
+// there and only asks the length of such a text, so a long paragraph is read no
+// further than the limit (not even by strlen), however many ancestors are tried as a
+// price, and the piece goes straight into `out` instead of through a string of its
+// own. A whitespace run (ASCII or no-break space) becomes one space when text follows
+// it within the node: leading and trailing runs are dropped, as the trim does.
+void append_collapsed_text(std::string& out, const char* text, std::size_t limit) {
+  bool pending_space = false;
+  bool any = false;
+  const char* p = text;
+  while (*p != '\0') {
+    if (is_collapsed_space(*p)) {
+      pending_space = any;
+      ++p;
+      continue;
+    }
+    if (p[0] == '\xC2' && p[1] == '\xA0') {
+      pending_space = any;
+      p += 2;
+      continue;
+    }
+    // A run of bytes that are neither whitespace nor the lead byte of a no-break space.
+    const char* run = p + 1;
+    while (*run != '\0' && !is_collapsed_space(*run) && !(run[0] == '\xC2' && run[1] == '\xA0')) {
+      ++run;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    any = true;
+    out.append(p, static_cast<std::size_t>(run - p));
+    if (out.size() > limit) return;
+    p = run;
+  }
+}
+
+// True when parse_price(text) cannot find a currency token, known without parsing:
+// its tokens start with an ASCII letter (codes, "kr", "zł"), '$', or a non-ASCII byte
+// ("€", "¥", ".د.ب" goes on with Arabic letters), so a text of ASCII digits, spaces
+// and other punctuation has none ("2025", "4.5 / 5", "(12)"). A third of the texts
+// the walk asks about are such, and parse_price() is its dearest question.
+// Keep in step with currency_tokens in price_parser.cpp.
+bool cannot_hold_currency(std::string_view text) noexcept {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return false;
+  }
+  return true;
+}
+
+// Scratch buffers price_text() reuses from element to element.
+struct price_text_buffers {
+  std::vector<const GumboNode*> stack;
+  std::string text;
+};
 
 // The text of a price element with its struck-through parts left out, and a point
-// put between units and cents that the markup keeps apart ("173<sup>34</sup>"). Once
-// the text is longer than `max_bytes` the rest is not read and the result is only
-// some text longer than `max_bytes`: such an element is no price, and its length is
-// all the caller asks of it.
-std::string price_text(const GumboNode* node, std::size_t max_bytes) {
-  std::string out;
-  std::vector<const GumboNode*> stack{node};
+// put between units and cents that the markup keeps apart ("173<sup>34</sup>"), in
+// `buffers.text`. Once the text is longer than `max_bytes` the rest is not read and the
+// result is only some text longer than `max_bytes`: such an element is no price, and
+// its length is all the caller asks of it.
+void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers& buffers) {
+  std::string& out = buffers.text;
+  std::vector<const GumboNode*>& stack = buffers.stack;
+  out.clear();
+  stack.assign(1, node);
   while (!stack.empty() && out.size() <= max_bytes) {
     const GumboNode* n = stack.back();
     stack.pop_back();
@@ -207,13 +338,10 @@ std::string price_text(const GumboNode* node, std::size_t max_bytes) {
     }
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
         n->type == GUMBO_NODE_CDATA) {
-      const std::string piece =
-          collapsed_text_node(n->v.text.text ? n->v.text.text : "", max_bytes - out.size());
-      const bool edge_space =
-          n->v.text.text != nullptr && n->v.text.text[0] != '\0' &&
-          (n->v.text.text[0] == ' ' || n->v.text.text[0] == '\n' || n->v.text.text[0] == '\t');
+      const char* text = n->v.text.text != nullptr ? n->v.text.text : "";
+      const bool edge_space = text[0] == ' ' || text[0] == '\n' || text[0] == '\t';
       if (edge_space && !out.empty() && out.back() != ' ') out.push_back(' ');
-      out.append(piece);
+      append_collapsed_text(out, text, max_bytes);
       continue;
     }
     if (!is_element(n)) continue;
@@ -234,9 +362,17 @@ std::string price_text(const GumboNode* node, std::size_t max_bytes) {
       stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
     }
   }
-  // Past the limit the text is no price: no need to collapse it once more.
-  if (out.size() > max_bytes) return out;
-  return collapse_whitespace(out);
+  // Past the limit the text is no price: no need to tidy it.
+  if (out.size() > max_bytes) return;
+  // Each piece is collapsed and trimmed and a space is only added after a non-space,
+  // so collapse_whitespace(out) would just drop a trailing space; unless a no-break
+  // space straddles two nodes (a lone byte in each, so not valid UTF-8), which only
+  // the collapse of the whole text folds.
+  if (out.find("\xC2\xA0") != std::string::npos) {
+    out = collapse_whitespace(out);
+    return;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
 }
 
 // True when an element has text of its own, not only through its children.
@@ -249,63 +385,69 @@ bool has_own_text(const GumboNode* node) {
   return false;
 }
 
-bool is_buy_control(const GumboNode* node, std::string_view names) {
+bool is_buy_control(const GumboNode* node, const element_attributes& attrs) {
   const GumboTag tag = tag_of(node);
   if (tag != GUMBO_TAG_BUTTON && tag != GUMBO_TAG_INPUT && tag != GUMBO_TAG_A) return false;
-  if (contains_any(names,
-                   {"addtocart", "add-to-cart", "add_to_cart", "addtobasket", "add-to-basket",
-                    "add_to_basket", "addtobag", "add-to-bag", "buy-now", "buynow", "buy_now"}) ||
-      has_name_word(names, {"buy", "purchase", "addtocart", "buybutton", "buybtn"})) {
+  if (contains_any_lower(attrs.lowered, {"addtocart", "add-to-cart", "add_to_cart", "addtobasket",
+                                         "add-to-basket", "add_to_basket", "addtobag", "add-to-bag",
+                                         "buy-now", "buynow", "buy_now"}) ||
+      has_name_word(attrs.names, {"buy", "purchase", "addtocart", "buybutton", "buybtn"})) {
     return true;
   }
   std::string text = text_content(node, 80);
   if (auto v = attribute(node, "value")) text.append(" ").append(*v);
   if (auto v = attribute(node, "aria-label")) text.append(" ").append(*v);
   if (auto v = attribute(node, "title")) text.append(" ").append(*v);
-  return contains_any(text, {"add to cart",
-                             "add to basket",
-                             "add to bag",
-                             "add to trolley",
-                             "buy now",
-                             "in den warenkorb",
-                             "ajouter au panier",
-                             "añadir al carrito",
-                             "agregar al carrito",
-                             "aggiungi al carrello",
-                             "dodaj do koszyka",
-                             "в корзину",
-                             "купить",
-                             "カートに入れる",
-                             "加入購物車",
-                             "加入购物车",
-                             "立即購買",
-                             "立即购买",
-                             "sepete ekle",
-                             "lisää ostoskoriin",
-                             "in winkelwagen",
-                             "adicionar ao carrinho",
-                             "adaugă în coș",
-                             "adauga in cos",
-                             "vložit do košíku",
-                             "kosárba",
-                             "أضف إلى",
-                             "lägg i varukorgen",
-                             "læg i kurv",
-                             "legg i handlekurv"});
+  // Every link of a page gets here: one lower-case copy and plain finds beat
+  // contains_ci's byte folding for each of forty phrases.
+  std::string lowered;
+  lower_into(text, lowered);
+  return contains_any_lower(lowered, {"add to cart",
+                                      "add to basket",
+                                      "add to bag",
+                                      "add to trolley",
+                                      "buy now",
+                                      "in den warenkorb",
+                                      "ajouter au panier",
+                                      "añadir al carrito",
+                                      "agregar al carrito",
+                                      "aggiungi al carrello",
+                                      "dodaj do koszyka",
+                                      "в корзину",
+                                      "купить",
+                                      "カートに入れる",
+                                      "加入購物車",
+                                      "加入购物车",
+                                      "立即購買",
+                                      "立即购买",
+                                      "sepete ekle",
+                                      "lisää ostoskoriin",
+                                      "in winkelwagen",
+                                      "adicionar ao carrinho",
+                                      "adaugă în coș",
+                                      "adauga in cos",
+                                      "vložit do košíku",
+                                      "kosárba",
+                                      "أضف إلى",
+                                      "lägg i varukorgen",
+                                      "læg i kurv",
+                                      "legg i handlekurv"});
 }
 
 // Lower-cased words that make a price something else: a fee, a sum, an instalment.
-bool mentions_other_amount(std::string_view text) {
-  return contains_any(
-      text, {"shipping",   "delivery",   "versand",    "livraison",     "envío",      "envio",
-             "spedizione", "dostawa",    "доставка",   "total",         "fee",        "/mo",
-             "month",      "monat",      "mensual",    "/mes",          "cuota",      "installment",
-             "instalment", "bonus",      "бонус",      "save ",         "you save",   "credit",
-             "月額",       "分期",       "期",         "orders over",   "free ",      "tax)",
-             "税抜",       "+消費税",    "per kg",     "/kg",           "/ kg",       "per 100",
-             "/100",       "each",       "unit price", "prix unitaire", "grundpreis", "risparmi",
-             "sparen",     "économisez", "ahorra",     "oszczędzasz",   "экономия",   "現省",
-             "省下",       "點",         "points",     "punkte",        "punti",      "pkt"});
+// `lowered`: the text in ASCII lower case.
+bool mentions_other_amount(std::string_view lowered) {
+  return contains_any_lower(
+      lowered,
+      {"shipping",   "delivery",   "versand",    "livraison",     "envío",      "envio",
+       "spedizione", "dostawa",    "доставка",   "total",         "fee",        "/mo",
+       "month",      "monat",      "mensual",    "/mes",          "cuota",      "installment",
+       "instalment", "bonus",      "бонус",      "save ",         "you save",   "credit",
+       "月額",       "分期",       "期",         "orders over",   "free ",      "tax)",
+       "税抜",       "+消費税",    "per kg",     "/kg",           "/ kg",       "per 100",
+       "/100",       "each",       "unit price", "prix unitaire", "grundpreis", "risparmi",
+       "sparen",     "économisez", "ahorra",     "oszczędzasz",   "экономия",   "現省",
+       "省下",       "點",         "points",     "punkte",        "punti",      "pkt"});
 }
 
 // "€ 10 - € 20", "10–20 zł": two amounts joined by a dash (price_parser reads the
@@ -364,9 +506,9 @@ struct walk_state {
 
 // Markup that keeps an element off the screen: templates for other states of the page
 // ("Image unavailable", the price of a variant not chosen).
-bool is_hidden(const GumboNode* node) {
-  if (attribute(node, "hidden")) return true;
-  if (const auto style = attribute(node, "style")) {
+bool is_hidden(const element_attributes& attrs) {
+  if (attrs.hidden) return true;
+  if (const auto style = attrs.style) {
     std::string compact;
     for (char c : *style) {
       if (c != ' ') compact.push_back(ascii_lower(c));
@@ -376,7 +518,7 @@ bool is_hidden(const GumboNode* node) {
       return true;
     }
   }
-  const std::string_view cls = attribute(node, "class").value_or("");
+  const std::string_view cls = attrs.cls;
   return has_token(cls, "hidden") || has_token(cls, "a-hidden") || has_token(cls, "d-none") ||
          has_token(cls, "hide") || has_token(cls, "is-hidden");
 }
@@ -391,58 +533,60 @@ struct h1_seen {
 
 std::optional<std::string> availability_from_text(std::string_view text) {
   const std::string t = lower(text);
-  if (contains_any(t, {"out of stock",
-                       "sold out",
-                       "currently unavailable",
-                       "unavailable",
-                       "not available",
-                       "no longer available",
-                       "nicht verfügbar",
-                       "ausverkauft",
-                       "nicht lieferbar",
-                       "épuisé",
-                       "rupture de stock",
-                       "indisponible",
-                       "agotado",
-                       "sin stock",
-                       "no disponible",
-                       "esaurito",
-                       "non disponibile",
-                       "niedostępny",
-                       "brak w magazynie",
-                       "wyprzedan",
-                       "нет в наличии",
-                       "распродан",
-                       "在庫切れ",
-                       "売り切れ",
-                       "품절",
-                       "缺貨",
-                       "售完",
-                       "缺货",
-                       "loppuunmyyty",
-                       "ei saatavilla",
-                       "uitverkocht",
-                       "niet beschikbaar",
-                       "esgotado",
-                       "indisponível",
-                       "stokta yok",
-                       "tükendi",
-                       "nedostupné",
-                       "vyprodáno",
-                       "stoc epuizat",
-                       "indisponibil",
-                       "نفذت الكمية",
-                       "غير متوفر"})) {
+  if (contains_any_lower(t, {"out of stock",
+                             "sold out",
+                             "currently unavailable",
+                             "unavailable",
+                             "not available",
+                             "no longer available",
+                             "nicht verfügbar",
+                             "ausverkauft",
+                             "nicht lieferbar",
+                             "épuisé",
+                             "rupture de stock",
+                             "indisponible",
+                             "agotado",
+                             "sin stock",
+                             "no disponible",
+                             "esaurito",
+                             "non disponibile",
+                             "niedostępny",
+                             "brak w magazynie",
+                             "wyprzedan",
+                             "нет в наличии",
+                             "распродан",
+                             "在庫切れ",
+                             "売り切れ",
+                             "품절",
+                             "缺貨",
+                             "售完",
+                             "缺货",
+                             "loppuunmyyty",
+                             "ei saatavilla",
+                             "uitverkocht",
+                             "niet beschikbaar",
+                             "esgotado",
+                             "indisponível",
+                             "stokta yok",
+                             "tükendi",
+                             "nedostupné",
+                             "vyprodáno",
+                             "stoc epuizat",
+                             "indisponibil",
+                             "نفذت الكمية",
+                             "غير متوفر"})) {
     return "OutOfStock";
   }
-  if (contains_any(t, {"pre-order", "preorder", "vorbestell", "précommande", "reserva", "予約"})) {
+  if (contains_any_lower(
+          t, {"pre-order", "preorder", "vorbestell", "précommande", "reserva", "予約"})) {
     return "PreOrder";
   }
-  if (contains_any(t, {"in stock",    "available",     "auf lager",   "lieferbar",  "en stock",
-                       "disponible",  "en existencia", "disponibile", "dostępny",   "na stanie",
-                       "в наличии",   "在庫あり",      "現貨",        "有货",       "varastossa",
-                       "op voorraad", "em stock",      "em estoque",  "disponível", "stokta",
-                       "skladem",     "în stoc",       "in stoc",     "متوفر"})) {
+  if (contains_any_lower(
+          t,
+          {"in stock",      "available",   "auf lager",  "lieferbar",   "en stock",  "disponible",
+           "en existencia", "disponibile", "dostępny",   "na stanie",   "в наличии", "在庫あり",
+           "現貨",          "有货",        "varastossa", "op voorraad", "em stock",  "em estoque",
+           "disponível",    "stokta",      "skladem",    "în stoc",     "in stoc",   "متوفر"})) {
     return "InStock";
   }
   return std::nullopt;
@@ -471,6 +615,14 @@ page_scan scan_page(const GumboNode* document) {
   std::vector<walk_state> stack{{document, 1000, false, false, false, false}};
   std::optional<std::string> stock_text_availability;
   std::optional<std::string> availability_named;  // from an element named "availability"
+  element_attributes attrs;                       // buffers reused for every element
+  price_text_buffers text_buffers;
+  // The last text asked whether it has a currency sign: a price and the elements
+  // wrapped around it often have the same text ("<div><span>CHF 9.90</span></div>"),
+  // and parse_price() is the dearest question of the walk.
+  std::string last_parsed;
+  bool last_parsed_has_currency = false;
+  bool have_last_parsed = false;
   while (!stack.empty()) {
     const walk_state state = stack.back();
     stack.pop_back();
@@ -492,22 +644,25 @@ page_scan scan_page(const GumboNode* document) {
         std::string t = text_content(node, max_title_bytes);
         if (!t.empty()) scan.title = std::move(t);
       }
-      const std::string names = naming_attributes(node);
+      read_attributes(node, attrs);
+      const std::string_view names = attrs.names;
       if (is_chrome(tag)) inner.chrome = true;
       if (names_related(names)) inner.related = true;
-      if (is_struck(node, names)) inner.struck = true;
-      if (is_hidden(node)) inner.hidden = true;
+      if (is_struck(node, attrs)) inner.struck = true;
+      if (is_hidden(attrs)) inner.hidden = true;
       if (tag == GUMBO_TAG_H1 && h1s.size() < max_h1) {
         std::string t = text_content(node, max_title_bytes);
         if (!t.empty()) h1s.push_back({std::move(t), order, state.chrome});
       }
-      if (!scan.buy_order && !state.related && is_buy_control(node, names)) {
+      if (!scan.buy_order && !state.related && is_buy_control(node, attrs)) {
         scan.buy_order = order;
       }
       // Stock state: a visible element named for it, with a short text.
       if (!availability_named && !inner.related && !inner.hidden &&
-          contains_any(names, {"availability", "stock", "avail", "lagerstatus", "dispo"}) &&
-          !contains_any(names, {"stockist", "out-of-stock", "sold-out", "in-stock"}) &&
+          contains_any_lower(attrs.lowered,
+                             {"availability", "stock", "avail", "lagerstatus", "dispo"}) &&
+          !contains_any_lower(attrs.lowered,
+                              {"stockist", "out-of-stock", "sold-out", "in-stock"}) &&
           // Elements named for one state ("unavailable-label") are templates that CSS
           // shows in that state only; their text says nothing about this page.
           !has_name_word(names, {"unavailable", "outofstock", "soldout", "instock", "nostock",
@@ -515,24 +670,35 @@ page_scan scan_page(const GumboNode* document) {
         const std::string t = text_content(node, 120);
         if (!t.empty() && t.size() <= 120) {
           auto a = availability_from_text(t);
-          if (a && contains_ci(names, "availability")) availability_named = a;
+          if (a && attrs.lowered.find("availability") != std::string::npos) {
+            availability_named = a;
+          }
           if (a && !stock_text_availability) stock_text_availability = a;
         }
       }
-      const bool self_named = names_price(names);
+      const bool self_named = names_price(attrs.lowered);
       if (self_named) inner.named_distance = 0;
       if (!inner.struck && scan.prices.size() < max_price_elements) {
         const bool named = self_named || state.named_distance + 1 <= max_named_distance;
         if ((self_named || has_own_text(node) || node->v.element.children.length <= 12) &&
             tag != GUMBO_TAG_BODY && tag != GUMBO_TAG_HTML) {
-          std::string text = price_text(node, max_price_text + 1);
+          price_text(node, max_price_text + 1, text_buffers);
+          const std::string& text = text_buffers.text;
           const bool has_digit = std::any_of(text.begin(), text.end(), is_digit);
+          const auto has_currency = [&] {
+            if (cannot_hold_currency(text)) return false;
+            if (!have_last_parsed || text != last_parsed) {
+              last_parsed = text;
+              last_parsed_has_currency = parse_price(text).currency_token.has_value();
+              have_last_parsed = true;
+            }
+            return last_parsed_has_currency;
+          };
           // Unnamed elements count only with a currency sign: pages are full of
           // short numbers.
-          if (has_digit && text.size() <= max_price_text &&
-              (named || parse_price(text).currency_token)) {
+          if (has_digit && text.size() <= max_price_text && (named || has_currency())) {
             price_element e;
-            e.text = std::move(text);
+            e.text = text;
             e.order = order;
             e.named = named;
             e.in_related = inner.related;  // state.related || names_related(names), known
@@ -644,7 +810,8 @@ std::vector<candidate> visible_candidates(const page_scan& scan, std::string_vie
       c.score -= 0.8;
       c.why += "; in page header/footer";
     }
-    if (mentions_other_amount(lower(e.text))) {
+    const std::string lowered_text = lower(e.text);
+    if (mentions_other_amount(lowered_text)) {
       c.score -= 0.8;
       c.why += "; text names a fee, total or instalment";
     }
@@ -653,8 +820,9 @@ std::vector<candidate> visible_candidates(const page_scan& scan, std::string_vie
       c.why += "; zero";
     }
     if (is_range(e.text)) c.why += "; a range: the low end";
-    if (contains_any(e.text, {"sale", "now", "our price", "special", "deal", "特價", "售價", "優惠",
-                              "offerta", "angebot", "promo", "soldes", "oferta"})) {
+    if (contains_any_lower(lowered_text,
+                           {"sale", "now", "our price", "special", "deal", "特價", "售價", "優惠",
+                            "offerta", "angebot", "promo", "soldes", "oferta"})) {
       c.score += 0.1;
       c.why += "; labelled as the offer";
     }

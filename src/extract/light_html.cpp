@@ -902,9 +902,9 @@ std::size_t builder::start_tag(std::size_t lt) {
   t.attribute_count = 0;
   t.offset = lt;
   std::size_t i = lt + 1;
-  const std::size_t name_start = i;
+  const std::size_t tag_name_start = i;
   while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>') ++i;
-  append_lower(t.name, src_.substr(name_start, i - name_start));
+  append_lower(t.name, src_.substr(tag_name_start, i - tag_name_start));
   for (;;) {
     while (i < n && is_space(src_[i])) ++i;
     if (i >= n) {

@@ -212,3 +212,26 @@ TEST(CurrencyToIso, MapsSymbolsAndCodes) {
 
 }  // namespace
 }  // namespace pricescrape::extract
+
+// The visible scan skips parse_price for texts of ASCII digits, spaces and punctuation
+// other than '$' (heuristics.cpp, cannot_hold_currency): no currency token may start
+// with such a byte. Adding one ("#", "%"?) must fail here before it silently breaks that.
+TEST(PriceParser, NoCurrencyTokenInAsciiPunctuationAndDigits) {
+  std::string alphabet = " 0123456789";
+  for (char c = 0x21; c < 0x7F; ++c) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool digit = c >= '0' && c <= '9';
+    if (!letter && !digit && c != '$') alphabet.push_back(c);
+  }
+  std::size_t tried = 0;
+  for (char a : alphabet) {
+    for (char b : alphabet) {
+      for (const std::string& text : {std::string{a, b}, std::string("12") + a + b + "34",
+                                      std::string{a} + "1,234.50" + b}) {
+        EXPECT_FALSE(pricescrape::extract::parse_price(text).currency_token) << '"' << text << '"';
+        ++tried;
+      }
+    }
+  }
+  EXPECT_GT(tried, 3000u);
+}
