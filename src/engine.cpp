@@ -133,6 +133,7 @@ struct batch {
   batch_summary& summary;
 
   std::size_t window = 0;
+  std::size_t pages_held = 0;  // fetched and not yet extracted (see batch_summary)
   std::size_t per_host = 0;
   std::size_t started = 0;
   std::size_t active = 0;
@@ -306,8 +307,10 @@ asio::awaitable<void> run_job(batch& b, job j) {
   if (fetched.error) {
     r.error = std::move(fetched.error);
   } else {
+    b.summary.peak_pages_held = std::max(b.summary.peak_pages_held, ++b.pages_held);
     auto ex = co_await extract_on_pool(b, std::move(fetched.body), std::move(fetched.content_type),
                                        fetched.final_url);
+    --b.pages_held;
     b.add_extraction_times(ex.times);
     fill_record(r, std::move(ex));
   }

@@ -77,6 +77,7 @@ std::string profile_table(const batch_summary& s) {
   row("total CPU", p.process_ns);
   text += "  gumbo fallback: " + std::to_string(p.full_parse_pages) +
           " pages, visible scan: " + std::to_string(p.visible_scan_pages) + " pages\n";
+  text += "  fetched pages held at once: at most " + std::to_string(s.peak_pages_held) + "\n";
   return text;
 }
 

@@ -58,6 +58,9 @@ struct batch_summary {
   bool interrupted = false;
   http::client_stats http;
   stage_profile profile;
+  // Most fetched pages in memory at once (fetched, waiting for the pool, or being
+  // extracted): never more than concurrency + extraction threads.
+  std::size_t peak_pages_held = 0;
 
   std::size_t failed() const noexcept { return records - ok; }
 };

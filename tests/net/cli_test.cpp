@@ -187,6 +187,7 @@ TEST(Cli, ProfilePrintsEveryStageWithinTheTotalCpu) {
   const auto other = find_profile_line(r.err, "other");
   EXPECT_NEAR(stages_ms + other->total_ms, total->total_ms, 7 * 0.05) << r.err;
   EXPECT_NE(r.err.find("gumbo fallback: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fetched pages held at once: at most "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(" pages, visible scan: "), std::string::npos) << r.err;
 }
 

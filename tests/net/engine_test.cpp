@@ -258,6 +258,21 @@ TEST(Engine, ProfileCountsEveryExtractedPageAndFitsInTheProcessCpu) {
   EXPECT_EQ(p.stages_ns() + p.other_ns(), p.process_ns);
 }
 
+// Memory is bounded by pages, not URLs: with one extraction thread behind 16 fast
+// fetches, fetched pages would pile up for the pool without the body slots.
+TEST(Engine, FetchedPagesInMemoryNeverExceedConcurrencyPlusExtractThreads) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 400; ++i)
+    urls.push_back(shop().http_url("/products/widget.html?held=" + std::to_string(i)));
+  auto o = test_options(16);
+  o.extract_threads = 1;
+  auto r = run(lines(urls), o);
+  ASSERT_EQ(r.records.size(), urls.size()) << describe(r);
+  EXPECT_EQ(r.summary.ok, urls.size());
+  EXPECT_GE(r.summary.peak_pages_held, 2u);  // pages did overlap: the bound was exercised
+  EXPECT_LE(r.summary.peak_pages_held, 16u + 1u);
+}
+
 TEST(Engine, EmptyInputGivesNoRecords) {
   auto r = run("# nothing here\n\n", test_options(3));
   EXPECT_TRUE(r.records.empty());
