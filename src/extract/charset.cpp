@@ -1,5 +1,8 @@
 // Encoding sniffing after the HTML standard, and conversion to UTF-8 through glibc iconv.
 #include <pricescrape/extract/charset.hpp>
+#include <pricescrape/detail/ascii.hpp>
+
+#include <pricescrape/detail/utf8.hpp>
 
 #include <iconv.h>
 
@@ -20,7 +23,7 @@ std::string repair_utf8(std::string_view s);
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using pricescrape::detail::to_lower_ascii;
 
 bool is_ascii_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -34,7 +37,7 @@ std::string lower_trimmed(std::string_view s) {
     s.remove_suffix(1);
   }
   std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
+  for (char& c : out) c = to_lower_ascii(c);
   return out;
 }
 
@@ -174,23 +177,6 @@ constexpr std::array<char16_t, 32> windows_1252_high{
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
-void append_code_point(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 std::string decode_windows_1252(std::string_view bytes) {
   std::string out;
@@ -200,9 +186,9 @@ std::string decode_windows_1252(std::string_view bytes) {
     if (b < 0x80) {
       out.push_back(ch);
     } else if (b < 0xA0) {
-      append_code_point(out, windows_1252_high[b - 0x80]);
+      pricescrape::detail::append_utf8(out, windows_1252_high[b - 0x80]);
     } else {
-      append_code_point(out, b);
+      pricescrape::detail::append_utf8(out, b);
     }
   }
   return out;
@@ -286,7 +272,7 @@ std::optional<std::string> decode_with_iconv(std::string_view bytes, const char*
 bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (ascii_lower(s[i]) != prefix[i]) return false;
+    if (to_lower_ascii(s[i]) != prefix[i]) return false;
   }
   return true;
 }
@@ -305,7 +291,7 @@ std::optional<prescan_attribute> next_attribute(std::string_view s, std::size_t&
   prescan_attribute attr;
   while (pos < s.size() && s[pos] != '=' && s[pos] != '>' && s[pos] != '/' &&
          !is_ascii_space(s[pos])) {
-    attr.name.push_back(ascii_lower(s[pos]));
+    attr.name.push_back(to_lower_ascii(s[pos]));
     ++pos;
   }
   while (pos < s.size() && is_ascii_space(s[pos])) ++pos;

@@ -1,6 +1,7 @@
 // Visible-price heuristics: how shops lay out the price a buyer pays, as opposed to
 // list prices, other sellers' offers, shipping fees and related products.
 #include "extract/heuristics.hpp"
+#include <pricescrape/detail/ascii.hpp>
 
 #include <pricescrape/extract/price_parser.hpp>
 
@@ -27,18 +28,18 @@ constexpr int max_named_distance = 2;
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using pricescrape::detail::to_lower_ascii;
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
+  for (char& c : out) c = to_lower_ascii(c);
   return out;
 }
 
 // ASCII-lower-cases `s` into `out` (reused by the caller: this runs per element).
 void lower_into(std::string_view s, std::string& out) {
   out.assign(s);
-  for (char& c : out) c = ascii_lower(c);
+  for (char& c : out) c = to_lower_ascii(c);
 }
 
 // contains_any() for a haystack already in ASCII lower case and lower-case needles:
@@ -84,26 +85,16 @@ void read_attributes(const GumboNode* node, element_attributes& out) {
   out.style.reset();
   out.cls = {};
   out.hidden = false;
-  if (is_element(node)) {
-    const GumboVector& attrs = node->v.element.attributes;
-    for (unsigned int i = 0; i < attrs.length; ++i) {
-      const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
-      if (attr->name == nullptr) continue;
-      const std::string_view name = attr->name;
-      const std::string_view value(attr->value != nullptr ? attr->value : "");
-      if (name == "style") {
-        if (!out.style) out.style = value;
-        continue;
-      }
-      if (name == "hidden") {
-        out.hidden = true;
-        continue;
-      }
-      const int k = naming_index(name);
-      if (k >= 0 && !values[static_cast<std::size_t>(k)])
-        values[static_cast<std::size_t>(k)] = value;
+  for_each_attribute(node, [&](std::string_view name, std::string_view value) {
+    if (name == "style") {
+      if (!out.style) out.style = value;
+    } else if (name == "hidden") {
+      out.hidden = true;
+    } else if (const int k = naming_index(name); k >= 0 && !values[static_cast<std::size_t>(k)]) {
+      values[static_cast<std::size_t>(k)] = value;
     }
-  }
+    return true;
+  });
   out.names.clear();
   for (const auto& v : values) {
     if (v) {
@@ -121,18 +112,16 @@ void read_attributes(const GumboNode* node, element_attributes& out) {
 // elements ask it of every element inside them.
 template <class Test>
 bool any_naming_value(const GumboNode* node, Test&& test) {
-  if (!is_element(node)) return false;
   unsigned int seen = 0;
-  const GumboVector& attrs = node->v.element.attributes;
-  for (unsigned int i = 0; i < attrs.length; ++i) {
-    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
-    if (attr->name == nullptr) continue;
-    const int k = naming_index(attr->name);
-    if (k < 0 || (seen & (1u << k)) != 0) continue;
+  bool found = false;
+  for_each_attribute(node, [&](std::string_view name, std::string_view value) {
+    const int k = naming_index(name);
+    if (k < 0 || (seen & (1u << k)) != 0) return true;
     seen |= 1u << k;
-    if (test(std::string_view(attr->value != nullptr ? attr->value : ""))) return true;
-  }
-  return false;
+    found = test(value);
+    return !found;
+  });
+  return found;
 }
 
 // `lowered`: the naming attributes in lower case.
@@ -158,7 +147,7 @@ bool any_name_word(std::string_view names, Test&& test) {
       if (!w.empty() && test(std::string_view(w))) return true;
       w.clear();
     }
-    if (alnum) w.push_back(ascii_lower(c));
+    if (alnum) w.push_back(to_lower_ascii(c));
     previous = c;
   }
   return !w.empty() && test(std::string_view(w));
@@ -208,26 +197,20 @@ bool is_struck(const GumboNode* node, const element_attributes& attrs) {
 // instead of element_attributes (the same answer: the first of each name counts).
 bool is_struck_node(const GumboNode* node) {
   if (is_struck_tag(tag_of(node))) return true;
-  if (!is_element(node)) return false;
   unsigned int seen = 0;
   bool style_seen = false;
-  const GumboVector& attrs = node->v.element.attributes;
-  for (unsigned int i = 0; i < attrs.length; ++i) {
-    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
-    if (attr->name == nullptr) continue;
-    const std::string_view name = attr->name;
-    const std::string_view value(attr->value != nullptr ? attr->value : "");
+  bool struck = false;
+  for_each_attribute(node, [&](std::string_view name, std::string_view value) {
     if (name == "style") {
-      if (!style_seen && contains_ci(value, "line-through")) return true;
+      struck = !style_seen && contains_ci(value, "line-through");
       style_seen = true;
-      continue;
+    } else if (const int k = naming_index(name); k >= 0 && (seen & (1u << k)) == 0) {
+      seen |= 1u << k;
+      struck = names_old_price(value);
     }
-    const int k = naming_index(name);
-    if (k < 0 || (seen & (1u << k)) != 0) continue;
-    seen |= 1u << k;
-    if (names_old_price(value)) return true;
-  }
-  return false;
+    return !struck;
+  });
+  return struck;
 }
 
 // Blocks listing other products than the page's own.
@@ -479,7 +462,7 @@ double title_overlap(std::string_view a, std::string_view b) {
         if (w.size() > 1) out.push_back(w);
         w.clear();
       } else {
-        w.push_back(ascii_lower(c));
+        w.push_back(to_lower_ascii(c));
       }
     }
     if (w.size() > 1) out.push_back(w);
@@ -511,7 +494,7 @@ bool is_hidden(const element_attributes& attrs) {
   if (const auto style = attrs.style) {
     std::string compact;
     for (char c : *style) {
-      if (c != ' ') compact.push_back(ascii_lower(c));
+      if (c != ' ') compact.push_back(to_lower_ascii(c));
     }
     if (compact.find("display:none") != std::string::npos ||
         compact.find("visibility:hidden") != std::string::npos) {

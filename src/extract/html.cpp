@@ -1,5 +1,6 @@
 // gumbo glue: an owned parse, attribute lookup and text extraction without recursion.
 #include "extract/html.hpp"
+#include <pricescrape/detail/ascii.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,7 +11,7 @@
 namespace pricescrape::extract::detail {
 namespace {
 
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using pricescrape::detail::to_lower_ascii;
 
 bool is_ascii_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -110,7 +111,7 @@ std::size_t find_end_tag(std::string_view text, std::string_view name, std::size
   while ((from = text.find("</", from)) != std::string_view::npos) {
     bool same = from + 2 + name.size() <= text.size();
     for (std::size_t k = 0; same && k < name.size(); ++k) {
-      same = ascii_lower(text[from + 2 + k]) == name[k];
+      same = to_lower_ascii(text[from + 2 + k]) == name[k];
     }
     if (same) return from;
     from += 2;
@@ -149,7 +150,7 @@ void limit_nesting(std::string& text, std::size_t max_depth) {
     std::string name;
     while (j < text.size() &&
            (is_ascii_alpha(text[j]) || (text[j] >= '0' && text[j] <= '9') || text[j] == '-')) {
-      if (name.size() < 32) name.push_back(ascii_lower(text[j]));
+      if (name.size() < 32) name.push_back(to_lower_ascii(text[j]));
       ++j;
     }
     // The end of the tag; a quoted attribute value may contain '>'.
@@ -271,7 +272,7 @@ std::string tag_name(const GumboNode* node) {
   GumboStringPiece piece = e.original_tag;
   gumbo_tag_from_original_text(&piece);
   std::string name(piece.data != nullptr ? piece.data : "", piece.length);
-  for (char& c : name) c = ascii_lower(c);
+  for (char& c : name) c = to_lower_ascii(c);
   return name;
 }
 
@@ -298,7 +299,7 @@ bool has_token(std::string_view list, std::string_view token) noexcept {
     if (end - i == token.size()) {
       bool same = true;
       for (std::size_t k = 0; k < token.size() && same; ++k) {
-        same = ascii_lower(list[i + k]) == ascii_lower(token[k]);
+        same = to_lower_ascii(list[i + k]) == to_lower_ascii(token[k]);
       }
       if (same && end > i) return true;
     }
@@ -313,7 +314,7 @@ bool contains_ci(std::string_view haystack, std::string_view needle) noexcept {
   for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     bool same = true;
     for (std::size_t k = 0; k < needle.size() && same; ++k) {
-      same = ascii_lower(haystack[i + k]) == ascii_lower(needle[k]);
+      same = to_lower_ascii(haystack[i + k]) == to_lower_ascii(needle[k]);
     }
     if (same) return true;
   }

@@ -84,6 +84,21 @@ std::string tag_name(const GumboNode* node);
 // lower case (gumbo lower-cases attribute names).
 std::optional<std::string_view> attribute(const GumboNode* node, std::string_view name);
 
+// Calls visit(name, value) for each attribute of an element, in document order, until
+// visit returns false. Names are lower case (as gumbo and the light builder keep them).
+template <class Visit>
+void for_each_attribute(const GumboNode* node, Visit&& visit) {
+  if (!is_element(node)) return;
+  const GumboVector& attrs = node->v.element.attributes;
+  for (unsigned int i = 0; i < attrs.length; ++i) {
+    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
+    if (attr->name == nullptr) continue;
+    if (!visit(std::string_view(attr->name), std::string_view(attr->value != nullptr ? attr->value : ""))) {
+      return;
+    }
+  }
+}
+
 // True when the whitespace-separated `list` contains `token`, ASCII case-insensitively.
 bool has_token(std::string_view list, std::string_view token) noexcept;
 // True when `haystack` contains `needle`, ASCII case-insensitively.

@@ -3,6 +3,9 @@
 // standard's error recovery would shape the tree: then gumbo parses the page.
 #include "extract/light_html.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
+#include <pricescrape/detail/utf8.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -93,29 +96,22 @@ bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c 
 bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using pricescrape::detail::iequals_ascii;
+using pricescrape::detail::to_lower_ascii;
 
 // Appends `s` lower-cased (ASCII), in one go rather than a byte at a time.
 void append_lower(std::string& out, std::string_view s) {
   const std::size_t at = out.size();
   out.append(s);
-  for (std::size_t i = at; i < out.size(); ++i) out[i] = lower(out[i]);
+  for (std::size_t i = at; i < out.size(); ++i) out[i] = to_lower_ascii(out[i]);
 }
 
 bool all_space(std::string_view s) noexcept {
   return std::all_of(s.begin(), s.end(), [](char c) { return is_space(c); });
 }
 
-bool equals_ci(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && equals_ci(s.substr(0, prefix.size()), prefix);
+  return s.size() >= prefix.size() && iequals_ascii(s.substr(0, prefix.size()), prefix);
 }
 
 template <std::size_t N>
@@ -189,6 +185,11 @@ constexpr std::array special_tags{
     GUMBO_TAG_TEXTAREA, GUMBO_TAG_TFOOT,    GUMBO_TAG_TH,       GUMBO_TAG_THEAD,
     GUMBO_TAG_TITLE,    GUMBO_TAG_TR,       GUMBO_TAG_TRACK,    GUMBO_TAG_UL,
     GUMBO_TAG_WBR,      GUMBO_TAG_XMP};
+
+// Start tags that end an open cell or caption (they belong to the table around it).
+constexpr std::array table_part_tags{GUMBO_TAG_CAPTION, GUMBO_TAG_COL,   GUMBO_TAG_COLGROUP,
+                                     GUMBO_TAG_TBODY,   GUMBO_TAG_TFOOT, GUMBO_TAG_THEAD,
+                                     GUMBO_TAG_TD,      GUMBO_TAG_TH,    GUMBO_TAG_TR};
 
 // What <head> may hold; anywhere else in the head phase the body starts.
 constexpr std::array head_content_tags{GUMBO_TAG_BASE,  GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND,
@@ -313,23 +314,6 @@ std::optional<char32_t> named_reference_code(std::string_view name) {
   return std::nullopt;
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
 
 // Appends `src` to `out` with CR LF and CR turned into LF (as the input stream does)
 // and, when `references`, character references decoded. False when a reference is one
@@ -365,7 +349,7 @@ bool decode_text(std::string& out, std::string_view src, bool references, bool i
                                     : is_digit(src[j]))) {
         const char d = src[j];
         const unsigned v = is_digit(d) ? static_cast<unsigned>(d - '0')
-                                       : static_cast<unsigned>(lower(d) - 'a' + 10);
+                                       : static_cast<unsigned>(to_lower_ascii(d) - 'a' + 10);
         code = code * (hex ? 16 : 10) + v;
         if (code > 0x10FFFF) return false;
         ++j;
@@ -373,7 +357,7 @@ bool decode_text(std::string& out, std::string_view src, bool references, bool i
       if (j == digits || j >= src.size() || src[j] != ';') return false;
       const bool control = code < 0x20 ? (code != '\t' && code != '\n') : (code >= 0x7F && code <= 0x9F);
       if (code == 0 || control || (code >= 0xD800 && code <= 0xDFFF)) return false;
-      append_utf8(out, code);
+      pricescrape::detail::append_utf8(out, code);
       i = j + 1;
       continue;
     }
@@ -388,7 +372,7 @@ bool decode_text(std::string& out, std::string_view src, bool references, bool i
     if (j < src.size() && src[j] == ';') {
       const auto code = named_reference_code(run);
       if (!code) return false;
-      append_utf8(out, *code);
+      pricescrape::detail::append_utf8(out, *code);
       i = j + 1;
       continue;
     }
@@ -1002,7 +986,9 @@ std::size_t builder::end_tag(std::size_t lt) {
   std::size_t i = lt + 2;
   std::string& name = tag_.name;
   name.clear();
-  while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>') name.push_back(lower(src_[i++]));
+  const std::size_t name_start = i;
+  while (i < n && !is_space(src_[i]) && src_[i] != '/' && src_[i] != '>') ++i;
+  append_lower(name, src_.substr(name_start, i - name_start));
   while (i < n && is_space(src_[i])) ++i;
   if (i >= n || src_[i] != '>') {  // attributes or a slash on an end tag
     decline();
@@ -1029,7 +1015,7 @@ std::size_t builder::raw_text(std::size_t from) {
     const std::size_t at = src_.find("</", search);
     if (at == std::string_view::npos) break;
     const std::size_t after = at + 2 + name.size();
-    if (after <= n && equals_ci(src_.substr(at + 2, name.size()), name) &&
+    if (after <= n && iequals_ascii(src_.substr(at + 2, name.size()), name) &&
         (after == n || is_space(src_[after]) || src_[after] == '>' || src_[after] == '/')) {
       close = at;
       break;
@@ -1090,7 +1076,7 @@ std::size_t builder::script_end(std::size_t from) const {
   const std::size_t n = src_.size();
   // "<script" or "</script" (after `at`, which is past '<' or "</") ends at a delimiter.
   const auto names_script = [&](std::size_t at) {
-    return at + 6 <= n && equals_ci(src_.substr(at, 6), "script") &&
+    return at + 6 <= n && iequals_ascii(src_.substr(at, 6), "script") &&
            (at + 6 == n || is_space(src_[at + 6]) || src_[at + 6] == '/' || src_[at + 6] == '>');
   };
   state st = state::data;
@@ -1302,7 +1288,14 @@ void builder::process_start(tag_token& t) {
 // handled (or declined).
 bool builder::start_in_table(tag_token& t) {
   const GumboTag tag = t.tag;
-  switch (current_context()) {
+  const context here = current_context();
+  // Scripts and styles may stand anywhere in a table's structure.
+  if ((here == context::table || here == context::table_body || here == context::row) &&
+      (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE)) {
+    insert_raw_element(t, false);
+    return true;
+  }
+  switch (here) {
     case context::table:
       switch (tag) {
         case GUMBO_TAG_CAPTION:
@@ -1321,10 +1314,6 @@ bool builder::start_in_table(tag_token& t) {
           insert_element(t);
           return true;
         }
-        case GUMBO_TAG_SCRIPT:
-        case GUMBO_TAG_STYLE:
-          insert_raw_element(t, false);
-          return true;
         default:
           decline();  // everything else is moved before the table ("foster parenting")
           return true;
@@ -1340,10 +1329,6 @@ bool builder::start_in_table(tag_token& t) {
           pop();  // a new section closes this one
           insert_element(t);
           return true;
-        case GUMBO_TAG_SCRIPT:
-        case GUMBO_TAG_STYLE:
-          insert_raw_element(t, false);
-          return true;
         default:
           decline();
           return true;
@@ -1357,10 +1342,6 @@ bool builder::start_in_table(tag_token& t) {
         case GUMBO_TAG_TR:
           pop();  // <tr> closes the open row
           insert_element(t);
-          return true;
-        case GUMBO_TAG_SCRIPT:
-        case GUMBO_TAG_STYLE:
-          insert_raw_element(t, false);
           return true;
         default:
           decline();
@@ -1392,40 +1373,15 @@ bool builder::start_in_table(tag_token& t) {
           return true;
       }
     case context::cell:
-      switch (tag) {
-        case GUMBO_TAG_CAPTION:
-        case GUMBO_TAG_COL:
-        case GUMBO_TAG_COLGROUP:
-        case GUMBO_TAG_TBODY:
-        case GUMBO_TAG_TFOOT:
-        case GUMBO_TAG_THEAD:
-        case GUMBO_TAG_TD:
-        case GUMBO_TAG_TH:
-        case GUMBO_TAG_TR:
-          // A new cell or row closes the open cell ("</td>" is optional).
-          close_cell();
-          if (failed_) return true;
-          process_start(t);
-          return true;
-        default:
-          return false;
-      }
+      if (!one_of(tag, table_part_tags)) return false;
+      // A new cell or row closes the open cell ("</td>" is optional).
+      close_cell();
+      if (!failed_) process_start(t);
+      return true;
     case context::caption:
-      switch (tag) {
-        case GUMBO_TAG_CAPTION:
-        case GUMBO_TAG_COL:
-        case GUMBO_TAG_COLGROUP:
-        case GUMBO_TAG_TBODY:
-        case GUMBO_TAG_TFOOT:
-        case GUMBO_TAG_THEAD:
-        case GUMBO_TAG_TD:
-        case GUMBO_TAG_TH:
-        case GUMBO_TAG_TR:
-          decline();
-          return true;
-        default:
-          return false;
-      }
+      if (!one_of(tag, table_part_tags)) return false;
+      decline();  // closes the caption: not handled here
+      return true;
     case context::body:
     case context::svg:
       return false;
@@ -1589,7 +1545,7 @@ void builder::process_end(std::string_view name, GumboTag tag) {
         return decline();
       case phase::in_body:
         if (current_context() == context::svg) {
-          if (!equals_ci(open_.back().name, name)) return decline();
+          if (!iequals_ascii(open_.back().name, name)) return decline();
           return pop();
         }
         if (end_in_table(tag)) return;
@@ -1768,7 +1724,7 @@ void builder::end_in_body(std::string_view name, GumboTag tag) {
     const GumboElement& e = it->node->v.element;
     if (e.tag == tag && e.tag_namespace == GUMBO_NAMESPACE_HTML) {
       // gumbo tells unknown elements apart by name only in later versions.
-      if (tag == GUMBO_TAG_UNKNOWN && !equals_ci(it->name, name)) return decline();
+      if (tag == GUMBO_TAG_UNKNOWN && !iequals_ascii(it->name, name)) return decline();
       generate_implied_end_tags(tag);
       if (!current_is_html(tag)) {
         // Elements left open inside are popped (and formatting ones declined).

@@ -2,6 +2,7 @@
 // the behaviour of Zyte's price-parser (the conformance table checks it), with two
 // additions of ours: numbers next to a currency win, and three-decimal currencies.
 #include <pricescrape/extract/price_parser.hpp>
+#include <pricescrape/detail/ascii.hpp>
 
 #include <algorithm>
 #include <array>
@@ -22,7 +23,7 @@ using namespace std::string_view_literals;
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_ascii_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char ascii_upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using pricescrape::detail::to_lower_ascii;
 
 // Decodes the UTF-8 code point starting at `i` (input is valid UTF-8 by contract, but
 // stay defensive: a stray byte decodes as itself with length 1).
@@ -678,7 +679,7 @@ std::optional<currency_match> pick_currency(const std::vector<currency_match>& f
 bool is_range_connector(std::string_view between) {
   std::string word;
   for (char c : between) {
-    if (c != ' ') word.push_back(ascii_lower(c));
+    if (c != ' ') word.push_back(to_lower_ascii(c));
   }
   return is_one_of(word, {"-", "–", "—", "~", "to", "bis", "à", "a", "até", "до", "al", "tot"});
 }
@@ -690,7 +691,7 @@ std::size_t rfind_ascii_ci(std::string_view s, std::string_view word) noexcept {
   for (std::size_t at = s.size() - word.size() + 1; at > 0; --at) {
     const std::string_view here = s.substr(at - 1, word.size());
     if (std::equal(here.begin(), here.end(), word.begin(),
-                   [](char a, char b) { return ascii_lower(a) == b; })) {
+                   [](char a, char b) { return to_lower_ascii(a) == b; })) {
       return at - 1;
     }
   }
@@ -763,7 +764,7 @@ const number_match* choose_number(std::string_view s, const std::vector<number_m
 bool has_free_word(std::string_view s) {
   std::string lower;
   lower.reserve(s.size());
-  for (char c : s) lower.push_back(ascii_lower(c));
+  for (char c : s) lower.push_back(to_lower_ascii(c));
   for (const std::string_view word : {"free"sv, "gratis"sv, "gratuit"sv, "kostenlos"sv,
                                       "бесплатно"sv, "gratuito"sv, "darmowy"sv, "zdarma"sv}) {
     std::size_t at = lower.find(word);

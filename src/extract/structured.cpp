@@ -1,5 +1,6 @@
 // JSON-LD, microdata and meta-tag extraction over a gumbo tree.
 #include "extract/structured.hpp"
+#include <pricescrape/detail/ascii.hpp>
 
 #include <pricescrape/extract/price_parser.hpp>
 
@@ -21,7 +22,7 @@ constexpr char number_marker = '\x01';
 // Nesting beyond this in JSON-LD is not a product description; stop walking there.
 constexpr std::size_t max_json_depth = 64;
 
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using pricescrape::detail::to_lower_ascii;
 
 bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -358,7 +359,7 @@ bool wanted_property(std::string_view name) {
 
 std::string canonical_property(std::string_view name) {
   std::string lower(name);
-  for (char& c : lower) c = ascii_lower(c);
+  for (char& c : lower) c = to_lower_ascii(c);
   if (lower == "lowprice") return "price";
   if (lower == "pricecurrency") return "priceCurrency";
   return lower;
@@ -466,7 +467,7 @@ void read_meta(const GumboNode* node, meta_values& meta) {
   const auto content = attribute(node, "content");
   if (!key_attr || !content) return;
   std::string key(trim(*key_attr));
-  for (char& c : key) c = ascii_lower(c);
+  for (char& c : key) c = to_lower_ascii(c);
   const std::string value = collapse_whitespace(*content);
   if (value.empty()) return;
   if (key == "product:price:amount" || key == "og:price:amount") {
@@ -619,7 +620,7 @@ std::optional<std::string> normalize_availability(std::string_view value) {
     if (v.size() >= prefix.size()) {
       bool same = true;
       for (std::size_t i = 0; i < prefix.size() && same; ++i) {
-        same = ascii_lower(v[i]) == prefix[i];
+        same = to_lower_ascii(v[i]) == prefix[i];
       }
       if (same) {
         v.remove_prefix(prefix.size());
@@ -629,7 +630,7 @@ std::optional<std::string> normalize_availability(std::string_view value) {
   }
   std::string key;
   for (char c : v) {
-    if (c != ' ' && c != '_' && c != '-') key.push_back(ascii_lower(c));
+    if (c != ' ' && c != '_' && c != '-') key.push_back(to_lower_ascii(c));
   }
   struct entry {
     std::string_view key;
