@@ -452,31 +452,6 @@ bool is_range(std::string_view text) {
   return false;
 }
 
-// Word overlap of two titles, lower case, between 0 and 1.
-double title_overlap(std::string_view a, std::string_view b) {
-  const auto words = [](std::string_view s) {
-    std::vector<std::string> out;
-    std::string w;
-    for (char c : s) {
-      if (c == ' ' || c == '|' || c == '-' || c == ',' || c == '(' || c == ')') {
-        if (w.size() > 1) out.push_back(w);
-        w.clear();
-      } else {
-        w.push_back(to_lower_ascii(c));
-      }
-    }
-    if (w.size() > 1) out.push_back(w);
-    return out;
-  };
-  const auto wa = words(a);
-  const auto wb = words(b);
-  if (wa.empty() || wb.empty()) return 0;
-  std::size_t shared = 0;
-  for (const auto& w : wa) {
-    if (std::find(wb.begin(), wb.end(), w) != wb.end()) ++shared;
-  }
-  return static_cast<double>(shared) / static_cast<double>(std::min(wa.size(), wb.size()));
-}
 
 struct walk_state {
   const GumboNode* node;
@@ -723,7 +698,7 @@ page_scan scan_page(const GumboNode* document) {
   if (scan.title) {
     double best = 0.5;
     for (const auto& h : h1s) {
-      const double overlap = title_overlap(h.text, *scan.title);
+      const double overlap = word_overlap(h.text, *scan.title, " |-,()");
       if (overlap > best) {
         best = overlap;
         main = &h;
@@ -816,6 +791,31 @@ std::vector<candidate> visible_candidates(const page_scan& scan, std::string_vie
     out.push_back(std::move(c));
   }
   return out;
+}
+
+double word_overlap(std::string_view a, std::string_view b, std::string_view separators) {
+  const auto words = [&](std::string_view s) {
+    std::vector<std::string> out;
+    std::string w;
+    for (char c : s) {
+      if (separators.find(c) != std::string_view::npos) {
+        if (w.size() > 1) out.push_back(w);
+        w.clear();
+      } else {
+        w.push_back(to_lower_ascii(c));
+      }
+    }
+    if (w.size() > 1) out.push_back(w);
+    return out;
+  };
+  const auto wa = words(a);
+  const auto wb = words(b);
+  if (wa.empty() || wb.empty()) return 0;
+  std::size_t shared = 0;
+  for (const auto& w : wa) {
+    if (std::find(wb.begin(), wb.end(), w) != wb.end()) ++shared;
+  }
+  return static_cast<double>(shared) / static_cast<double>(std::min(wa.size(), wb.size()));
 }
 
 }  // namespace pricescrape::extract::detail

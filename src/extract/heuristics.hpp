@@ -45,6 +45,11 @@ page_scan scan_page(const GumboNode* document);
 std::vector<candidate> visible_candidates(const page_scan& scan, std::string_view default_currency,
                                           std::string_view known_currency);
 
+// How many words two names share, over the word count of the shorter, between 0 and 1.
+// Words are split at any of `separators`, compared in ASCII lower case, and words of one
+// byte are left out.
+double word_overlap(std::string_view a, std::string_view b, std::string_view separators);
+
 // "Sold out", "Auf Lager", "在庫切れ"...: the schema.org name a short stock text means.
 std::optional<std::string> availability_from_text(std::string_view text);
 
