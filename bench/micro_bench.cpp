@@ -1,4 +1,8 @@
-// Micro-benchmarks: price parsing, whole-page extraction and record serialisation.
+// Micro-benchmarks: price parsing, tree building, whole-page extraction and record
+// serialisation.
+#include "extract/html.hpp"
+
+#include <pricescrape/extract/charset.hpp>
 #include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/extract/price_parser.hpp>
 #include <pricescrape/output/writer.hpp>
@@ -35,6 +39,34 @@ void extract_page(benchmark::State& state, const char* name) {
 }
 BENCHMARK_CAPTURE(extract_page, jsonld, "widget.html");
 BENCHMARK_CAPTURE(extract_page, visible_only, "standmixer.html");
+
+// The reference path the fast one is tested against: gumbo, and the whole visible scan.
+void extract_page_full_dom(benchmark::State& state, const char* name) {
+  const std::string page = read_example(name);
+  extract::extract_options full;
+  full.full_dom_path = true;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(extract::extract_product({page, "text/html; charset=utf-8", ""}, full));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(page.size()));
+}
+BENCHMARK_CAPTURE(extract_page_full_dom, jsonld, "widget.html");
+BENCHMARK_CAPTURE(extract_page_full_dom, visible_only, "standmixer.html");
+
+// The tree alone: the light builder against gumbo on the same UTF-8 text.
+void build_tree(benchmark::State& state, const char* name, extract::detail::parser how) {
+  const std::string page = extract::to_utf8(read_example(name), "text/html; charset=utf-8").text;
+  for (auto _ : state) {
+    const extract::detail::html_document doc(page, how);
+    benchmark::DoNotOptimize(doc.document());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(page.size()));
+}
+BENCHMARK_CAPTURE(build_tree, light_widget, "widget.html", extract::detail::parser::light_first);
+BENCHMARK_CAPTURE(build_tree, gumbo_widget, "widget.html", extract::detail::parser::gumbo_only);
+BENCHMARK_CAPTURE(build_tree, light_standmixer, "standmixer.html",
+                  extract::detail::parser::light_first);
+BENCHMARK_CAPTURE(build_tree, gumbo_standmixer, "standmixer.html",
+                  extract::detail::parser::gumbo_only);
 
 void write_jsonl_records(benchmark::State& state) {
   output::record r;
