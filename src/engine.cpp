@@ -180,7 +180,11 @@ struct batch {
   void stop() {
     if (stopping) return;
     stopping = true;
+    // close() fails waiting receivers only; cancel() then fails the reader's pending send
+    // too, which would otherwise keep io.run() busy forever (a full channel is normal:
+    // the reorder window holds the reader back). In this order, no send slips between.
     jobs->close();
+    jobs->cancel();
     client.cancel_all();
     global.close();
     bodies.close();

@@ -247,6 +247,22 @@ TEST(Cli, SigintMidRunLeavesValidJsonAndExits130) {
   EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
 }
 
+// The reader runs ahead of the jobs until the reorder window and the job channel are
+// full, then blocks in a send: a stop must fail that send too, or io.run() never returns.
+TEST(Cli, SigintWithTheReaderBlockedOnAFullQueueStillExits) {
+  std::string input;
+  for (int i = 0; i < 2000; ++i)
+    input += shop().http_url("/products/widget.html?delay=300&i=" + std::to_string(i)) + "\n";
+  const auto file = write_file("long.txt", input);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_cli(with_cacert({file, "-c", "2", "-f", "jsonl"}), "", 1000ms);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);  // a hang meets run_cli's 240 s kill
+  const auto records = parse_records(r.out, true);
+  ASSERT_GE(records.size(), 2u);
+  for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].at("index"), i);
+}
+
 TEST(Cli, SecondSigintExitsAtOnce) {
   std::string input;
   for (int i = 0; i < 50; ++i)

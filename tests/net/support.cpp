@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,10 +74,11 @@ std::string read_line(int fd, std::chrono::milliseconds limit) {
 
 }  // namespace
 
-demo_shop::demo_shop(std::string host) : host_(std::move(host)) {
+demo_shop::demo_shop(std::string host, std::string root) : host_(std::move(host)) {
+  if (root.empty()) root = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop";
   pipe_pair out;
-  pid_ = spawn({PRICESCRAPE_DEMO_SHOP, "--root", std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop",
-                "--host", host_, "--http-port", "0", "--https-port", "0"},
+  pid_ = spawn({PRICESCRAPE_DEMO_SHOP, "--root", root, "--host", host_, "--http-port", "0",
+                "--https-port", "0"},
                -1, out.write_end, -1);
   ::close(out.write_end);
   const std::string line = read_line(out.read_end, std::chrono::seconds(20));
@@ -198,9 +200,38 @@ process_result run_cli(const std::vector<std::string>& args, const std::string& 
   ::close(out.read_end);
   ::close(err.read_end);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  result.max_rss_kib = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+helper_process::helper_process(const std::vector<std::string>& argv) {
+  pipe_pair out;
+  pid_ = spawn(argv, -1, out.write_end, -1);
+  ::close(out.write_end);
+  out_fd_ = out.read_end;
+  ready_ = nlohmann::json::parse(read_line(out_fd_, std::chrono::seconds(20)));
+}
+
+helper_process::~helper_process() { stop(); }
+
+std::string helper_process::stop() {
+  if (pid_ <= 0) return {};
+  ::kill(pid_, SIGTERM);
+  std::string rest;
+  char buf[4096];
+  for (;;) {
+    const auto n = ::read(out_fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    rest.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(out_fd_);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return rest;
 }
 
 std::vector<nlohmann::json> parse_records(const std::string& text, bool jsonl) {

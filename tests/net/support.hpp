@@ -17,7 +17,7 @@ inline const std::string unresolvable_host = std::string(64, 'a') + ".invalid";
 // (SIGTERM) on destruction.
 class demo_shop {
  public:
-  explicit demo_shop(std::string host = "127.0.0.1");
+  explicit demo_shop(std::string host = "127.0.0.1", std::string root = "");
   ~demo_shop();
   demo_shop(const demo_shop&) = delete;
   demo_shop& operator=(const demo_shop&) = delete;
@@ -49,6 +49,25 @@ struct process_result {
   int exit_code = -1;  // 128 + signal when killed by one
   std::string out;
   std::string err;
+  long max_rss_kib = 0;  // the child's peak resident set (wait4)
+};
+
+// A helper server process (e.g. tests/soak's chaos-proxy) that prints one JSON line on
+// stdout once ready. stop() sends SIGTERM and returns the rest of what it printed.
+class helper_process {
+ public:
+  explicit helper_process(const std::vector<std::string>& argv);
+  ~helper_process();
+  helper_process(const helper_process&) = delete;
+  helper_process& operator=(const helper_process&) = delete;
+
+  const nlohmann::json& ready_line() const { return ready_; }
+  std::string stop();
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  nlohmann::json ready_;
 };
 
 // Runs the pricescrape binary with `args`, feeding `input` on stdin. When
