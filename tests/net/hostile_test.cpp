@@ -277,6 +277,23 @@ std::string origin_url(int n, const std::string& price) {
          std::to_string(any_address_shop().http_port()) + "/__fault/priced?price=" + price;
 }
 
+TEST(Hostile, IdleConnectionsAreCappedOverallOldestFirst) {
+  auto options = fast_options();
+  options.max_idle_total = 2;
+  http::client_stats stats;
+  // Origins 2..5 once (each kept idle, the oldest evicted beyond two), then 4 and 5
+  // again (still idle: reused), then 2 (evicted earlier: a new connection).
+  auto results = fetch_in_turn(
+      options,
+      {origin_url(2, "1.01"), origin_url(3, "1.02"), origin_url(4, "1.03"), origin_url(5, "1.04"),
+       origin_url(4, "1.05"), origin_url(5, "1.06"), origin_url(2, "1.07")},
+      &stats);
+  for (const auto& r : results) ASSERT_EQ(kind(r), "ok") << r.error->message;
+  EXPECT_EQ(stats.connections_opened, 5u);
+  EXPECT_EQ(stats.connections_reused, 2u);
+  EXPECT_EQ(stats.idle_evicted, 3u);
+}
+
 TEST(Hostile, OutOfDescriptorsIsConnectRetriedAndNamed) {
   any_address_shop();
   constexpr int origins = 120;
