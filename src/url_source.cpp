@@ -156,11 +156,34 @@ std::optional<scrape_error> check_url(std::string_view text, std::string& host) 
   if (!parsed->has_authority() || parsed->encoded_host().empty()) {
     return invalid("URL has no host", text);
   }
+  if (parsed->has_port()) {
+    // Boost.URL 1.81 reads "http://h:-1/p" as an empty port and the path "-1/p"; after
+    // an authority RFC 3986 allows only a path starting with '/', so that is the port.
+    const auto path = parsed->encoded_path();
+    if (!parse_port(parsed->port()) || (!path.empty() && path.front() != '/'))
+      return invalid("URL has an invalid port (not 1-65535)", text);
+  }
   host = detail::to_lower_ascii(parsed->encoded_host());
   return std::nullopt;
 }
 
 }  // namespace
+
+std::optional<std::uint16_t> parse_port(std::string_view text) noexcept {
+  if (text.empty()) return std::uint16_t{0};
+  if (text.size() > 5) {
+    // Leading zeros are still digits; only the value decides.
+    while (text.size() > 1 && text.front() == '0') text.remove_prefix(1);
+    if (text.size() > 5) return std::nullopt;
+  }
+  std::uint32_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (value == 0 || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
 
 std::optional<scrape_error> validate_url(std::string_view text) {
   std::string host;

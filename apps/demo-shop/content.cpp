@@ -271,6 +271,25 @@ std::shared_ptr<entity> fault_product_page() {
   return page;
 }
 
+std::string priced_page(std::string_view price) {
+  std::string out = R"(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Hostile Route Item | Demo Shop</title>
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "Product", "name": "Hostile Route Item",
+ "offers": {"@type": "Offer", "price": ")";
+  out += price;
+  out += R"(", "priceCurrency": "EUR", "availability": "https://schema.org/InStock"}}
+</script>
+</head>
+<body><h1>Hostile Route Item</h1><p class="price">)";
+  out += price;
+  out += " EUR</p></body>\n</html>\n";
+  return out;
+}
+
 std::string fault_product_json() {
   return R"({"@type":"Product","name":"Fault Route Widget","price":"12.50","currency":"EUR",)"
          R"("availability":"InStock"})"

@@ -68,6 +68,10 @@ class content_store {
 // The page every fault route that ends in success serves: JSON-LD Product
 // "Fault Route Widget", 12.50 EUR, InStock.
 std::shared_ptr<entity> fault_product_page();
+// A product page like the fault page, but named "Hostile Route Item" and priced
+// `price` EUR (digits and one '.', checked by the caller), so tests can tell which
+// route's page a record came from.
+std::string priced_page(std::string_view price);
 std::string fault_product_json();
 std::string binary_blob();
 std::string error_page(unsigned status, std::string_view reason, std::string_view detail);

@@ -141,8 +141,11 @@ struct streamed_reply {
 
 struct close_reply {};  // hang up without a response
 
-struct raw_reply {  // bytes written verbatim, then the connection is closed
+struct raw_reply {  // bytes written verbatim, then the connection is closed unless kept
   std::string bytes;
+  bool keep_alive = false;  // read the next request on this connection afterwards
+  std::string late;         // written `late_after` after `bytes`, when not empty
+  std::chrono::milliseconds late_after{};
 };
 
 struct plan {
@@ -206,10 +209,147 @@ class router {
     if (name == "oversized") return oversized();
     if (name == "content-type") return content_type();
     if (name == "garbage-status") {
-      return raw_reply{"HTTP/1.1 2OO NOT-A-STATUS\r\nfoo\r\n\r\n"};
+      return raw_reply{"HTTP/1.1 2OO NOT-A-STATUS\r\nfoo\r\n\r\n", false, {}, {}};
     }
     if (name == "echo-headers") return echo_headers();
+    if (auto hostile = hostile_route(name)) return std::move(*hostile);
     return not_found(path);
+  }
+
+  // --- Hostile routes: protocol tricks, each page priced on its own (?price=) ---
+
+  std::optional<std::variant<string_response, streamed_reply, close_reply, raw_reply>>
+  hostile_route(std::string_view name) const {
+    if (name == "priced") return priced();
+    if (name == "interim") return interim();
+    if (name == "overlong") return overlong();
+    if (name == "huge-trailer") return huge_trailer();
+    if (name.starts_with("redirect-port/")) return redirect_port(name.substr(14));
+    if (name == "downgrade") return downgrade();
+    if (name == "redirect-credentials") return redirect_credentials();
+    return std::nullopt;
+  }
+
+  std::string price_param(std::string_view fallback) const {
+    auto price = query_param(query_, "price").value_or(std::string(fallback));
+    const bool ok = !price.empty() && price.size() <= 16 &&
+                    std::all_of(price.begin(), price.end(),
+                                [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+    if (!ok) throw bad_request{"price must be digits and a '.', e.g. 12.34."};
+    return price;
+  }
+
+  // A complete keep-alive HTTP/1.1 200 carrying the priced page, as raw bytes.
+  static std::string raw_page_response(std::string_view price) {
+    const std::string body = priced_page(price);
+    return "HTTP/1.1 200 OK\r\nServer: demo-shop\r\nContent-Type: text/html; charset=utf-8\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+
+  string_response priced() const {
+    auto res = start(http::status::ok);
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = priced_page(price_param("1.00"));
+    return finish(std::move(res));
+  }
+
+  // ?codes=100,103 (default 103): interim responses, then the 200 on the same write.
+  raw_reply interim() const {
+    const auto codes = query_param(query_, "codes").value_or("103");
+    std::string bytes;
+    std::string_view rest = codes;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto code = parse_uint(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+      if (!code || *code < 100 || *code > 199) throw bad_request{"codes must be 1xx codes."};
+      bytes += "HTTP/1.1 " + std::to_string(*code) + " Interim\r\n";
+      if (*code == 103) bytes += "Link: </assets/shop.css>; rel=preload; as=style\r\n";
+      bytes += "\r\n";
+    }
+    bytes += raw_page_response(price_param("2.00"));
+    return raw_reply{std::move(bytes), true, {}, {}};
+  }
+
+  // A 200 whose body is followed by a whole second response (priced ?smuggled=, default
+  // 666.66) that no request asked for, on a kept-alive connection; ?late=MS sends the
+  // extra response that much later instead of on the same write.
+  raw_reply overlong() const {
+    raw_reply r{raw_page_response(price_param("3.00")), true, {}, {}};
+    const std::string extra = raw_page_response(query_param(query_, "smuggled").value_or("666.66"));
+    if (const auto late = wait_param("late", 0ms); late && *late > 0ms) {
+      r.late = extra;
+      r.late_after = *late;
+    } else {
+      r.bytes += extra;
+    }
+    return r;
+  }
+
+  // A chunked page whose trailer holds one ?kb= KiB field (default 70: over Beast's
+  // 65533-byte field limit); the connection closes after it.
+  raw_reply huge_trailer() const {
+    const auto kib = number_param("kb").value_or(70);
+    if (kib > 16384) throw bad_request{"kb must be at most 16384."};
+    const std::string body = priced_page(price_param("4.00"));
+    char size_line[32];
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", body.size());
+    std::string bytes =
+        "HTTP/1.1 200 OK\r\nServer: demo-shop\r\nContent-Type: text/html; charset=utf-8\r\n"
+        "Transfer-Encoding: chunked\r\nTrailer: X-Padding\r\n\r\n";
+    bytes += size_line + body + "\r\n0\r\nX-Padding: " + std::string(kib * 1024, 'a') + "\r\n\r\n";
+    return raw_reply{std::move(bytes), false, {}, {}};
+  }
+
+  // The Host header's host without its port ("127.0.0.1", "[::1]").
+  std::string request_host() const {
+    std::string host(req_[http::field::host]);
+    const auto colon = host.rfind(':');
+    if (colon != std::string::npos && host.find(']', colon) == std::string::npos)
+      host.resize(colon);
+    if (host.empty()) host = "127.0.0.1";
+    return host;
+  }
+
+  std::uint16_t request_port() const {
+    const std::string host(req_[http::field::host]);
+    const auto colon = host.rfind(':');
+    if (colon == std::string::npos) return state_.http_port;
+    const auto port = parse_uint(std::string_view(host).substr(colon + 1));
+    return port && *port <= 65535 ? static_cast<std::uint16_t>(*port) : state_.http_port;
+  }
+
+  // Locations whose port is out of range: 2^64 + our port ("huge"), 65536 + our port
+  // ("wrap": both wrap around to this very shop if taken modulo), or -1 ("negative").
+  string_response redirect_port(std::string_view kind) const {
+    const std::uint32_t port = request_port();
+    std::string shown;
+    if (kind == "huge") {
+      // 2^64 + port in decimal, by hand (it does not fit in 64 bits): 2^64 is
+      // 18446744073709'551616, and the low six digits cannot carry for a 16-bit port.
+      shown = "18446744073709" + std::to_string(551616 + port);
+    } else if (kind == "wrap") {
+      shown = std::to_string(65536 + port);
+    } else if (kind == "negative") {
+      shown = "-1";
+    } else {
+      throw bad_request{"redirect-port needs huge, wrap or negative."};
+    }
+    return redirect(http::status::found, "http://" + request_host() + ":" + shown +
+                                             "/__fault/priced?price=" + price_param("5.00"));
+  }
+
+  string_response downgrade() const {
+    return redirect(http::status::found, "http://" + request_host() + ":" +
+                                             std::to_string(state_.http_port) +
+                                             "/__fault/priced?price=" + price_param("6.00"));
+  }
+
+  string_response redirect_credentials() const {
+    return redirect(http::status::found, "http://user:s3cret@" + request_host() + ":" +
+                                             std::to_string(request_port()) +
+                                             "/__fault/priced?price=" + price_param("7.00"));
   }
 
   // --- Responses ---
@@ -270,9 +410,12 @@ class router {
     }
     std::string escaped;
     for (char c : lines) {
-      if (c == '<') escaped += "&lt;";
-      else if (c == '&') escaped += "&amp;";
-      else escaped += c;
+      if (c == '<')
+        escaped += "&lt;";
+      else if (c == '&')
+        escaped += "&amp;";
+      else
+        escaped += c;
     }
     auto res = start(http::status::ok);
     res.set(http::field::content_type, "text/html; charset=utf-8");
@@ -574,7 +717,16 @@ asio::awaitable<std::optional<ending>> carry_out(Stream& stream, plan& p) {
   if (auto* raw = std::get_if<raw_reply>(&p.reply)) {
     arm(stream, write_timeout);
     auto [ec, n] = co_await asio::async_write(stream, asio::buffer(raw->bytes), use_tuple);
-    co_return ec ? ending::abrupt : ending::graceful;
+    if (ec) co_return ending::abrupt;
+    if (!raw->late.empty()) {
+      co_await sleep_for(raw->late_after);
+      arm(stream, write_timeout);
+      auto [late_ec, late_n] =
+          co_await asio::async_write(stream, asio::buffer(raw->late), use_tuple);
+      if (late_ec) co_return ending::abrupt;
+    }
+    if (raw->keep_alive) co_return std::nullopt;
+    co_return ending::graceful;
   }
   co_return ending::graceful;  // close_reply
 }
@@ -701,6 +853,8 @@ server::server(asio::io_context& ioc, std::shared_ptr<shop_state> state, server_
 void server::start() {
   open_acceptor(http_acceptor_, resolve_endpoint(ioc_, options_.host, options_.http_port));
   open_acceptor(https_acceptor_, resolve_endpoint(ioc_, options_.host, options_.https_port));
+  state_->http_port = http_port();
+  state_->https_port = https_port();
   const auto report = [](std::exception_ptr e) {
     if (!e) return;
     try {

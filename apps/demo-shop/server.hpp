@@ -33,6 +33,9 @@ struct shop_state {
   boost::asio::ssl::context tls;
   bool verbose = false;
   shop_stats stats;
+  // The listening ports, for routes that redirect to the other scheme.
+  std::uint16_t http_port = 0;
+  std::uint16_t https_port = 0;
   // /__fault/status hits per key, for the server's life.
   std::unordered_map<std::string, std::uint64_t> status_hits;
 };

@@ -127,6 +127,8 @@ parsed parse_command_line(int argc, char** argv) {
   app.add_option("--cacert", http.cacert, "Trust this PEM CA bundle besides the system's")
       ->check(CLI::ExistingFile);
   app.add_flag("-k,--insecure", http.insecure, "Do not verify TLS certificates");
+  app.add_flag("--allow-downgrade", http.allow_downgrade,
+               "Follow redirects from https to plain http (refused by default)");
   app.add_flag("--profile", scrape.profile,
                "At the end, print CPU time by stage (fetch+TLS, decompression, charset, parse, "
                "extraction, output) on stderr");

@@ -4,6 +4,7 @@
 #include <pricescrape/error.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <optional>
 #include <string>
@@ -22,6 +23,12 @@ struct job {
 
 // Checks that `text` is an absolute http(s) URL with a host; the error says why not.
 std::optional<scrape_error> validate_url(std::string_view text);
+
+// A URL's port as written between ':' and the path: decimal digits naming 1..65535.
+// Returns the number, 0 for an empty port ("http://host:/" means the scheme's default),
+// nullopt for anything else ("0", "65536", "-1", "+80", 2^64 and beyond): a port that
+// wraps or defaults silently would send the request somewhere the user did not name.
+std::optional<std::uint16_t> parse_port(std::string_view text) noexcept;
 
 // Trims ASCII whitespace (and a UTF-8 BOM) from both ends of an input line.
 std::string_view trim_line(std::string_view line) noexcept;

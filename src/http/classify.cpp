@@ -47,12 +47,29 @@ bool is_connection_drop(const boost::system::error_code& ec) {
 
 }  // namespace
 
+bool is_out_of_descriptors(const boost::system::error_code& ec) noexcept {
+  return ec == boost::system::errc::too_many_files_open ||
+         ec == boost::system::errc::too_many_files_open_in_system;
+}
+
 scrape_error classify(const boost::system::error_code& ec, phase step, std::string_view where) {
   const std::string detail = ec.message();
   if (ec == beast::error::timeout || ec == asio::error::timed_out)
     return {error_kind::timeout, join({"timed out ", doing(step), " ", where})};
   if (ec == asio::error::operation_aborted)
     return {error_kind::cancelled, join({"cancelled while ", doing(step), " ", where})};
+
+  if (is_out_of_descriptors(ec))
+    // Named for what the user can change: a socket could not even be created.
+    return {error_kind::connect,
+            join({"cannot connect to ", where, ": the process ran out of file descriptors (",
+                  detail, "); lower -c or raise ulimit -n"})};
+
+  if (is_out_of_descriptors(ec))
+    // Named for what the user can change: a socket could not even be created.
+    return {error_kind::connect,
+            join({"cannot connect to ", where, ": the process ran out of file descriptors (",
+                  detail, "); lower -c or raise ulimit -n"})};
 
   switch (step) {
     case phase::resolve:
@@ -74,6 +91,9 @@ scrape_error classify(const boost::system::error_code& ec, phase step, std::stri
   if (ec == beast::http::error::body_limit)
     return {error_kind::too_large,
             join({"response body from ", where, " is larger than the --max-body limit"})};
+  if (ec == beast::http::error::buffer_overflow)
+    return {error_kind::protocol, join({"response from ", where,
+                                        " has a chunk-size line or trailer section over 32 KiB"})};
   if (ec == beast::http::error::header_limit)
     return {error_kind::protocol, join({"response headers from ", where, " are too large"})};
   if (is_connection_drop(ec))

@@ -6,7 +6,10 @@
 #include "http/classify.hpp"
 #include "http/connection.hpp"
 #include "http/decode.hpp"
+#include "http/pool.hpp"
+#include "http/redirect.hpp"
 #include "http/resolver.hpp"
+#include "http/response_reader.hpp"
 #include "http/retry.hpp"
 #include "http/sniff.hpp"
 #include "http/tls.hpp"
@@ -16,12 +19,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
+
+#include <pricescrape/url_source.hpp>
 
 #include <algorithm>
-#include <deque>
+#include <exception>
 #include <random>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace pricescrape::http {
@@ -57,21 +60,28 @@ struct target {
   std::string host_field;  // the Host header
 };
 
+scrape_error invalid_url(std::string_view why, std::string_view text) {
+  return {error_kind::invalid_url, std::string(why) + ": '" + without_userinfo(text) + "'"};
+}
+
 outcome<target> make_target(std::string_view text) {
   auto parsed = urls::parse_uri(text);
-  if (!parsed)
-    return scrape_error{error_kind::invalid_url, "not a valid URL: '" + std::string(text) + "'"};
+  if (!parsed) return invalid_url("not a valid URL", text);
   const urls::url_view u = *parsed;
   const std::string scheme = detail::to_lower_ascii(u.scheme());
-  if (scheme != "http" && scheme != "https")
-    return scrape_error{error_kind::invalid_url, "not an http(s) URL: '" + std::string(text) + "'"};
+  if (scheme != "http" && scheme != "https") return invalid_url("not an http(s) URL", text);
   target t;
   t.where.tls = scheme == "https";
   t.where.host = detail::to_lower_ascii(u.host_address());
-  if (t.where.host.empty())
-    return scrape_error{error_kind::invalid_url, "URL has no host: '" + std::string(text) + "'"};
+  if (t.where.host.empty()) return invalid_url("URL has no host", text);
+  // The same rule as the input check (check_url): a port that wraps or silently
+  // becomes the default would send the request to a peer the URL does not name.
+  const auto port = parse_port(u.port());
+  const auto path = u.encoded_path();
+  if (u.has_port() && (!port || (!path.empty() && path.front() != '/')))
+    return invalid_url("URL has an invalid port (not 1-65535)", text);
   const std::string default_port = t.where.tls ? "443" : "80";
-  t.where.port = u.has_port() && !u.port().empty() ? std::string(u.port()) : default_port;
+  t.where.port = port && *port != 0 ? std::to_string(*port) : default_port;
   t.resource = std::string(u.encoded_target());
   if (t.resource.empty() || t.resource.front() != '/') t.resource.insert(0, "/");
   t.host_field = std::string(u.encoded_host());
@@ -103,7 +113,7 @@ struct client::impl {
   client_options options;
   std::unique_ptr<asio::ssl::context> tls_ctx;
   resolver dns;
-  std::unordered_map<std::string, std::deque<std::unique_ptr<connection>>> idle;
+  pool idle;
   std::unordered_set<connection*> busy;
   std::unordered_set<asio::steady_timer*> sleepers;
   std::mt19937_64 rng{std::random_device{}()};
@@ -114,7 +124,11 @@ struct client::impl {
       : io(ex),
         options(std::move(opts)),
         tls_ctx(make_client_tls_context(options.cacert, options.insecure)),
-        dns(ex) {
+        dns(ex),
+        idle(
+            pool::limits{options.max_idle_per_origin,
+                         options.max_idle_total ? options.max_idle_total : default_max_idle_total(),
+                         options.idle_timeout}) {
     if (options.user_agent.empty()) options.user_agent = std::string("pricescrape/") + version;
   }
 
@@ -122,31 +136,9 @@ struct client::impl {
     return {error_kind::cancelled, "cancelled: the run was interrupted"};
   }
 
-  // Takes a live idle connection to `o`, dropping ones that are too old.
-  std::unique_ptr<connection> take_idle(const origin& o) {
-    auto it = idle.find(o.key());
-    if (it == idle.end()) return nullptr;
-    auto& list = it->second;
-    const auto now = steady::now();
-    while (!list.empty()) {
-      auto conn = std::move(list.back());  // most recently used first: warmest
-      list.pop_back();
-      if (now - conn->idle_since < options.idle_timeout && conn->lowest().socket().is_open())
-        return conn;
-      conn->close();
-    }
-    return nullptr;
-  }
-
   void give_back(const origin& o, std::unique_ptr<connection> conn) {
     if (cancelled) return conn->close();
-    auto& list = idle[o.key()];
-    if (list.size() >= options.max_idle_per_origin) {
-      list.front()->close();
-      list.pop_front();
-    }
-    conn->idle_since = steady::now();
-    list.push_back(std::move(conn));
+    idle.put(o.key(), std::move(conn), steady::now());
   }
 
   asio::awaitable<outcome<std::unique_ptr<connection>>> connect(const origin& o,
@@ -156,7 +148,16 @@ struct client::impl {
     if (!endpoints) co_return endpoints.error();
     if (cancelled) co_return cancelled_error();
     open_options opts{tls_ctx.get(), !options.insecure, connect_deadline};
-    auto conn = co_await open_connection(o, std::move(*endpoints), opts);
+    bool no_descriptor = false;
+    opts.out_of_descriptors = &no_descriptor;
+    auto conn = co_await open_connection(o, *endpoints, opts);
+    if (no_descriptor) {
+      // Idle sockets are the descriptors we can give back at once: free half of them
+      // (at least one) and try once more before the failure goes to the retry policy.
+      ++stats.out_of_descriptors;
+      if (idle.shed(std::max<std::size_t>(1, idle.size() / 2)) > 0)
+        conn = co_await open_connection(o, std::move(*endpoints), opts);
+    }
     if (conn) {
       ++stats.connections_opened;
       if (o.tls) ++stats.tls_handshakes;
@@ -178,11 +179,11 @@ struct client::impl {
   }
 
   // One request/response exchange on `conn`. `got_bytes` tells the caller whether the
-  // server answered at all (a stale keep-alive connection fails before any byte).
+  // server answered at all (a stale keep-alive connection fails before any byte);
+  // `reusable` whether the connection may serve another request.
   asio::awaitable<attempt_result> exchange(connection& conn, const target& t,
                                            steady::time_point deadline, bool& got_bytes,
-                                           bool& keep_alive) {
-    attempt_result out;
+                                           bool& reusable) {
     const std::string where = t.where.where();
     auto req = make_request(t);
     conn.lowest().expires_at(deadline);
@@ -190,41 +191,52 @@ struct client::impl {
         [&](auto& stream) { return bhttp::async_write(stream, req, nothrow_awaitable); });
     (void)written;
     ++stats.requests_sent;
-    if (write_ec) {
-      out.error = classify(write_ec, phase::write, where);
-      co_return out;
-    }
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options.max_header));
-    parser.body_limit(options.max_body);
-    auto [header_ec, header_bytes] = co_await conn.visit([&](auto& stream) {
-      return bhttp::async_read_header(stream, conn.buffer, parser, nothrow_awaitable);
-    });
-    got_bytes = parser.got_some() || header_bytes > 0;
-    if (header_ec) {
-      out.error = classify(header_ec, phase::read_header, where);
-      co_return out;
-    }
-    auto [body_ec, body_bytes] = co_await conn.visit([&](auto& stream) {
-      return bhttp::async_read(stream, conn.buffer, parser, nothrow_awaitable);
-    });
-    (void)body_bytes;
-    if (body_ec) {
-      out.error = classify(body_ec, phase::read_body, where);
-      out.status = static_cast<int>(parser.get().result_int());
+    if (write_ec) co_return failed_attempt(classify(write_ec, phase::write, where));
+
+    const read_limits limits{options.max_header, options.max_body};
+    auto read = co_await conn.visit(
+        [&](auto& stream) { return read_response(stream, conn.buffer, limits, where); });
+    stats.interim_responses += static_cast<std::uint64_t>(read.interim);
+    got_bytes = read.got_bytes;
+    attempt_result out;
+    out.status = read.status;
+    if (read.error) {
+      out.error = std::move(read.error);
       co_return out;
     }
     conn.lowest().expires_never();
-    auto& res = parser.get();
-    out.status = static_cast<int>(res.result_int());
-    out.location = std::string(res[bhttp::field::location]);
-    out.retry_after = std::string(res[bhttp::field::retry_after]);
-    out.content_type = std::string(res[bhttp::field::content_type]);
-    out.content_encoding = std::string(res[bhttp::field::content_encoding]);
-    keep_alive = res.keep_alive() && !parser.need_eof();
-    out.body = std::move(res.body());
+    // A keep-alive response followed by bytes nobody asked for: the server sent more
+    // than it announced, and the next request would read those bytes as its reply.
+    if (!read.reusable && conn.buffer.size() > 0) ++stats.closed_with_leftover;
+    reusable = read.reusable;
+    out.location = std::move(read.location);
+    out.retry_after = std::move(read.retry_after);
+    out.content_type = std::move(read.content_type);
+    out.content_encoding = std::move(read.content_encoding);
+    out.body = std::move(read.body);
     ++conn.requests;
     co_return out;
+  }
+
+  // exchange() that never throws: whatever escapes it (a request header Beast cannot
+  // store, an allocation) is this URL's protocol error, not the batch's end.
+  asio::awaitable<attempt_result> guarded_exchange(connection& conn, const target& t,
+                                                   steady::time_point deadline, bool& got_bytes,
+                                                   bool& reusable) {
+    std::string what = "unknown exception";
+    try {
+      co_return co_await exchange(conn, t, deadline, got_bytes, reusable);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    reusable = false;
+    co_return failed_attempt(
+        {error_kind::protocol, "request to " + t.where.where() + " failed: " + what});
+  }
+
+  std::unique_ptr<connection> take_idle(const origin& o) {
+    return idle.take(o.key(), steady::now());
   }
 
   // One attempt: a pooled or new connection, the exchange, the connection back to the
@@ -245,8 +257,8 @@ struct client::impl {
       }
       busy.insert(conn.get());
       bool got_bytes = false;
-      bool keep_alive = false;
-      auto result = co_await exchange(*conn, t, deadline, got_bytes, keep_alive);
+      bool reusable = false;
+      auto result = co_await guarded_exchange(*conn, t, deadline, got_bytes, reusable);
       busy.erase(conn.get());
       if (cancelled) {
         conn->close();
@@ -259,7 +271,7 @@ struct client::impl {
           result.error->message += " (--timeout " + seconds_text(options.timeout) + ")";
         co_return result;
       }
-      if (keep_alive)
+      if (reusable)
         give_back(t.where, std::move(conn));
       else
         conn->close();
@@ -278,11 +290,12 @@ struct client::impl {
 
   asio::awaitable<fetch_result> fetch(std::string url) {
     fetch_result out;
-    out.final_url = url;
-    std::unordered_set<std::string> visited{url};
+    // Credentials never reach the record; the request itself never sends them.
+    std::string current = without_userinfo(url);
+    out.final_url = current;
+    std::unordered_set<std::string> visited{current};
     int redirects = 0;
     int retries_used = 0;
-    std::string current = url;
 
     for (;;) {
       auto t = make_target(current);
@@ -329,22 +342,12 @@ struct client::impl {
       }
 
       if (is_redirect(result.status) && !result.location.empty()) {
-        urls::url next;
-        auto base = urls::parse_uri(current);
-        auto ref = urls::parse_uri_reference(result.location);
-        if (!base || !ref || !urls::resolve(*base, *ref, next)) {
-          out.error = scrape_error{error_kind::redirects,
-                                   "redirect to an invalid Location: '" + result.location + "'"};
+        auto next = next_location(current, result.location, options.allow_downgrade);
+        if (!next) {
+          out.error = next.error();
           co_return out;
         }
-        next.remove_fragment();
-        const std::string scheme = detail::to_lower_ascii(next.scheme());
-        std::string next_text(next.buffer());
-        if (scheme != "http" && scheme != "https") {
-          out.error = scrape_error{error_kind::redirects,
-                                   "redirect to a non-http(s) URL: '" + next_text + "'"};
-          co_return out;
-        }
+        std::string next_text = std::move(*next);
         if (++redirects > options.max_redirects) {
           out.error = scrape_error{error_kind::redirects,
                                    "more than " + std::to_string(options.max_redirects) +
@@ -405,9 +408,7 @@ struct client::impl {
     cancelled = true;
     dns.cancel_all();
     for (auto* conn : busy) conn->close();
-    for (auto& [key, list] : idle)
-      for (auto& conn : list) conn->close();
-    idle.clear();
+    idle.close_all();
     for (auto* timer : sleepers) timer->cancel();
   }
 };
@@ -423,6 +424,11 @@ asio::awaitable<fetch_result> client::fetch(std::string url) {
 
 void client::cancel_all() { impl_->cancel_all(); }
 
-client_stats client::stats() const noexcept { return impl_->stats; }
+client_stats client::stats() const noexcept {
+  client_stats s = impl_->stats;
+  s.idle_unread_dropped = impl_->idle.stats().unread_dropped;
+  s.idle_evicted = impl_->idle.stats().evicted;
+  return s;
+}
 
 }  // namespace pricescrape::http

@@ -9,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 namespace pricescrape::http {
 
@@ -44,6 +47,41 @@ void connection::close() noexcept {
   lowest().close();
 }
 
+bool connection::clean_for_reuse() noexcept {
+  auto& socket = lowest().socket();
+  if (!socket.is_open() || buffer.size() > 0) return false;
+  if (auto* t = tls(); t && SSL_pending(t->native_handle()) > 0) return false;
+  boost::system::error_code ec;
+  if (socket.available(ec) > 0 || ec) return false;
+  // available() is 0 for a peer that closed too; a one-byte peek tells the two apart.
+  char byte;
+  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+namespace {
+
+// Tries each endpoint in turn. The socket is opened here rather than by Asio's range
+// connect, which reports a socket it could not open (EMFILE) as operation_aborted, so a
+// process out of file descriptors once saw its URLs end as `cancelled`.
+asio::awaitable<boost::system::error_code> connect_any(beast::tcp_stream& stream,
+                                                       const endpoint_list& endpoints) {
+  boost::system::error_code last = asio::error::host_not_found;
+  for (const auto& ep : endpoints) {
+    boost::system::error_code ec;
+    stream.socket().close(ec);
+    stream.socket().open(ep.protocol(), ec);
+    if (ec) co_return ec;  // no socket at all: another endpoint will not help
+    auto [connect_ec] = co_await stream.async_connect(ep, nothrow_awaitable);
+    if (!connect_ec) co_return connect_ec;
+    last = connect_ec;
+    if (connect_ec == beast::error::timeout) break;  // the deadline covers every endpoint
+  }
+  co_return last;
+}
+
+}  // namespace
+
 asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(origin where,
                                                                       endpoint_list endpoints,
                                                                       open_options options) {
@@ -51,9 +89,14 @@ asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(origin whe
   auto conn = std::make_unique<connection>(ex, where.tls ? options.tls_ctx : nullptr);
 
   conn->lowest().expires_at(options.deadline);
-  auto [connect_ec, ep] = co_await conn->lowest().async_connect(endpoints, nothrow_awaitable);
-  if (connect_ec) co_return classify(connect_ec, phase::connect, where.where());
-  conn->lowest().socket().set_option(asio::ip::tcp::no_delay(true));
+  const auto connect_ec = co_await connect_any(conn->lowest(), endpoints);
+  if (connect_ec) {
+    if (options.out_of_descriptors && is_out_of_descriptors(connect_ec))
+      *options.out_of_descriptors = true;
+    co_return classify(connect_ec, phase::connect, where.where());
+  }
+  boost::system::error_code ignored;  // a peer that already hung up shows at the first read
+  conn->lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 
   if (auto* tls = conn->tls()) {
     boost::system::error_code ec;

@@ -54,6 +54,12 @@ class connection {
   // Abortive close: pending operations on it fail at once.
   void close() noexcept;
 
+  // Whether an idle connection can take a request: open, nothing buffered, and neither
+  // unread bytes nor the peer's FIN waiting in the socket (or in OpenSSL). Bytes that
+  // arrive while a connection is idle answer no request of ours: the next request would
+  // read them as its response.
+  bool clean_for_reuse() noexcept;
+
   beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since{};
   std::uint64_t requests = 0;
@@ -66,6 +72,7 @@ struct open_options {
   boost::asio::ssl::context* tls_ctx = nullptr;  // required for a TLS origin
   bool verify = true;
   std::chrono::steady_clock::time_point deadline;  // covers connect and handshake
+  bool* out_of_descriptors = nullptr;              // set when no socket could be created (EMFILE)
 };
 
 // TCP connect to the first endpoint that answers, then the TLS handshake with SNI and

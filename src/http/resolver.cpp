@@ -1,5 +1,7 @@
 #include "http/resolver.hpp"
 
+#include <pricescrape/url_source.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -35,6 +38,13 @@ outcome<endpoint_list> blocking_lookup(const std::string& host, const std::strin
   hints.ai_flags = AI_ADDRCONFIG;
   addrinfo* list = nullptr;
   const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
+  if (rc == EAI_SYSTEM && (errno == EMFILE || errno == ENFILE)) {
+    // The lookup needed a socket and got none: a resource problem, not a bad name.
+    return scrape_error{error_kind::connect,
+                        "cannot resolve host '" + host +
+                            "': the process ran out of file descriptors; lower -c or raise "
+                            "ulimit -n"};
+  }
   if (rc != 0) {
     return scrape_error{error_kind::dns,
                         "cannot resolve host '" + host + "': " + ::gai_strerror(rc)};
@@ -115,10 +125,10 @@ asio::awaitable<outcome<endpoint_list>> resolver::resolve(std::string host, std:
                                                           steady::time_point deadline) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(host, ec);
-  if (!ec) {
-    unsigned short port_number = static_cast<unsigned short>(std::stoul(port));
-    co_return endpoint_list{tcp::endpoint(address, port_number)};
-  }
+  const auto port_number = parse_port(port);
+  if (!port_number || *port_number == 0)  // callers pass checked ports; never throw on one
+    co_return scrape_error{error_kind::invalid_url, "invalid port '" + port + "'"};
+  if (!ec) co_return endpoint_list{tcp::endpoint(address, *port_number)};
   auto self = impl_;  // the frame keeps the state alive across suspension
   if (self->cancelled) co_return scrape_error{error_kind::cancelled, "cancelled before DNS lookup"};
 

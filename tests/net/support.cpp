@@ -135,11 +135,11 @@ int unused_port() {
   return acceptor.local_endpoint().port();
 }
 
-process_result run_cli(const std::vector<std::string>& args, const std::string& input,
-                       std::chrono::milliseconds signal_after, int signal_count) {
+namespace {
+
+process_result run_process(const std::vector<std::string>& argv, const std::string& input,
+                           std::chrono::milliseconds signal_after, int signal_count) {
   pipe_pair in, out, err;
-  std::vector<std::string> argv{PRICESCRAPE_CLI};
-  argv.insert(argv.end(), args.begin(), args.end());
   const pid_t pid = spawn(argv, in.read_end, out.write_end, err.write_end);
   ::close(in.read_end);
   ::close(out.write_end);
@@ -205,6 +205,24 @@ process_result run_cli(const std::vector<std::string>& args, const std::string& 
   result.max_rss_kib = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+}  // namespace
+
+process_result run_cli(const std::vector<std::string>& args, const std::string& input,
+                       std::chrono::milliseconds signal_after, int signal_count) {
+  std::vector<std::string> argv{PRICESCRAPE_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, input, signal_after, signal_count);
+}
+
+process_result run_cli_with_fd_limit(int nofile, const std::vector<std::string>& args,
+                                     const std::string& input) {
+  const std::string limit = std::to_string(nofile);
+  std::vector<std::string> argv{"/usr/bin/prlimit", "--nofile=" + limit + ":" + limit, "--",
+                                PRICESCRAPE_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, input, std::chrono::milliseconds(0), 1);
 }
 
 helper_process::helper_process(const std::vector<std::string>& argv) {

@@ -76,6 +76,11 @@ process_result run_cli(const std::vector<std::string>& args, const std::string& 
                        std::chrono::milliseconds signal_after = std::chrono::milliseconds(0),
                        int signal_count = 1);
 
+// run_cli under `prlimit --nofile=N:N`: soft and hard limit both N, so the binary cannot
+// raise its way out of file-descriptor exhaustion.
+process_result run_cli_with_fd_limit(int nofile, const std::vector<std::string>& args,
+                                     const std::string& input = "");
+
 // A blocking GET over plain HTTP (test use only). Returns the body.
 std::string http_get(const std::string& host, int port, const std::string& target);
 

@@ -80,8 +80,15 @@ const std::vector<std::string> hostile_targets = {
     "/__fault/redirect-loop",
     "/__fault/content-type?type=image/png",
     "/__fault/slow-headers?ms=200",
+    "/__fault/interim?codes=100,103&price=77.77",
+    "/__fault/overlong?price=77.77",
+    "/__fault/huge-trailer?kb=70&price=77.77",
+    "/__fault/redirect-port/huge",
+    "/__fault/redirect-port/wrap",
+    "/__fault/redirect-credentials?price=77.77",
 };
-const std::string fault_page_price = "12.5";
+// The prices hostile routes may legitimately give: the fault page's, or the one asked for.
+const std::set<std::string> hostile_prices = {"12.5", "77.77"};
 
 struct soak_input {
   std::string text;
@@ -144,7 +151,7 @@ void check_record(const nlohmann::json& r, std::size_t i, const soak_input& in,
       if (r.at("price") != want || r.at("title") != "Soak item " + std::to_string(page))
         violation(result, "wrong product, wanted " + want, r);
     }
-  } else if (ok && r.at("price") != fault_page_price) {
+  } else if (ok && !hostile_prices.count(r.at("price").get<std::string>())) {
     violation(result, "a hostile route priced", r);
   }
   if (ok) return;

@@ -63,6 +63,7 @@ INSTANTIATE_TEST_SUITE_P(UrlSource, ValidUrl,
                          ::testing::Values("http://example.com", "https://example.com/p/1?x=2#f",
                                            "HTTP://EXAMPLE.COM/", "HtTpS://shop.example/",
                                            "http://[::1]:8080/", "http://127.0.0.1:8080/p",
+                                           "http://a:65535/", "http://a:/p", "http://a:0080/",
                                            "https://user:pw@shop.example/",
                                            "https://shop.example/a%20b", "http://localhost"));
 
@@ -103,7 +104,36 @@ INSTANTIATE_TEST_SUITE_P(
                      "'https://b\xC3\xBC"
                      "cher.de/'"},
         invalid_case{"http://[::1/", "malformed URL: 'http://[::1/'"},
-        invalid_case{"http://a/%zz", "malformed URL: 'http://a/%zz'"}));
+        invalid_case{"http://a/%zz", "malformed URL: 'http://a/%zz'"},
+        // Ports that wrapped (2^64 + 1 and 65536 + 8080) or fell back to 80 before.
+        invalid_case{"http://127.0.0.1:18446744073709551617/p",
+                     "URL has an invalid port (not 1-65535): "
+                     "'http://127.0.0.1:18446744073709551617/p'"},
+        invalid_case{"http://127.0.0.1:73616/p",
+                     "URL has an invalid port (not 1-65535): 'http://127.0.0.1:73616/p'"},
+        invalid_case{"http://127.0.0.1:65536/",
+                     "URL has an invalid port (not 1-65535): 'http://127.0.0.1:65536/'"},
+        invalid_case{"http://127.0.0.1:-1/p",
+                     "URL has an invalid port (not 1-65535): 'http://127.0.0.1:-1/p'"},
+        invalid_case{"http://a:+80/", "URL has an invalid port (not 1-65535): 'http://a:+80/'"},
+        invalid_case{"http://a:0/", "URL has an invalid port (not 1-65535): 'http://a:0/'"},
+        invalid_case{"https://[::1]:99999/",
+                     "URL has an invalid port (not 1-65535): 'https://[::1]:99999/'"}));
+
+TEST(ParsePort, AcceptsOneTo65535InDigits) {
+  EXPECT_EQ(parse_port("1"), 1);
+  EXPECT_EQ(parse_port("80"), 80);
+  EXPECT_EQ(parse_port("65535"), 65535);
+  EXPECT_EQ(parse_port("0000000000000443"), 443);  // leading zeros: still digits
+  EXPECT_EQ(parse_port(""), 0);                    // empty: the scheme's default
+}
+
+TEST(ParsePort, RejectsEverythingElse) {
+  for (const char* bad : {"0", "00", "65536", "73616", "4294967376", "18446744073709551617",
+                          "99999999999999999999999", "-1", "+80", " 80", "80 ", "8O", "0x50"}) {
+    EXPECT_FALSE(parse_port(bad).has_value()) << bad;
+  }
+}
 
 TEST(ValidateUrl, LongInputIsShortenedInTheMessage) {
   std::string url = "ftp://" + std::string(1000, 'a');

@@ -31,6 +31,8 @@ struct client_options {
   std::string cacert;                    // PEM bundle trusted besides the system store
   bool insecure = false;                 // skip certificate verification
   std::size_t max_idle_per_origin = 10;  // idle keep-alive connections kept per origin
+  std::size_t max_idle_total = 0;        // ... and overall; 0: a quarter of ulimit -n
+  bool allow_downgrade = false;          // follow https -> http redirects
   milliseconds idle_timeout{30'000};     // idle connections older than this are dropped
   milliseconds backoff_base{500};        // full-jitter backoff: U(0, base * 2^n), capped
   milliseconds backoff_cap{30'000};
@@ -41,7 +43,7 @@ struct client_options {
 struct fetch_result {
   int attempts = 0;
   std::optional<int> status;  // last HTTP status seen, if any
-  std::string final_url;      // where redirects ended (or the request URL)
+  std::string final_url;      // where redirects ended (or the request URL), no user:pass@
   std::string content_type;   // the Content-Type header of the final response
   std::string body;           // decoded (gzip/deflate/br undone), at most max_body bytes
   std::optional<scrape_error> error;
@@ -54,7 +56,12 @@ struct client_stats {
   std::uint64_t connections_reused = 0;
   std::uint64_t tls_handshakes = 0;
   std::uint64_t requests_sent = 0;
-  std::uint64_t decode_cpu_ns = 0;  // CPU time (io thread) spent undoing Content-Encoding
+  std::uint64_t decode_cpu_ns = 0;         // CPU time (io thread) spent undoing Content-Encoding
+  std::uint64_t interim_responses = 0;     // 1xx responses skipped before the final one
+  std::uint64_t closed_with_leftover = 0;  // bytes beyond a response: not reused
+  std::uint64_t idle_unread_dropped = 0;   // bytes or FIN arrived while idle: not reused
+  std::uint64_t idle_evicted = 0;          // idle connections closed to stay within a cap
+  std::uint64_t out_of_descriptors = 0;    // connects that found no file descriptor (EMFILE)
 };
 
 class client {

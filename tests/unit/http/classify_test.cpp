@@ -50,6 +50,27 @@ TEST(Classify, BodyLimitIsTooLarge) {
   EXPECT_EQ(kind_of(beast::http::error::body_limit, phase::read_body), error_kind::too_large);
 }
 
+TEST(Classify, OutOfFileDescriptorsIsConnectAndSaysSo) {
+  for (auto ec :
+       {boost::system::errc::make_error_code(boost::system::errc::too_many_files_open),
+        boost::system::errc::make_error_code(boost::system::errc::too_many_files_open_in_system)}) {
+    EXPECT_TRUE(is_out_of_descriptors(ec));
+    for (auto p : {phase::resolve, phase::connect, phase::read_header}) {
+      auto e = classify(ec, p, "shop:443");
+      EXPECT_EQ(e.kind, error_kind::connect);
+      EXPECT_NE(e.message.find("ran out of file descriptors"), std::string::npos) << e.message;
+      EXPECT_NE(e.message.find("lower -c or raise ulimit -n"), std::string::npos) << e.message;
+    }
+  }
+  EXPECT_FALSE(is_out_of_descriptors(asio::error::connection_refused));
+}
+
+TEST(Classify, OverlongChunkMetadataIsProtocol) {
+  auto e = classify(beast::http::error::buffer_overflow, phase::read_body, "shop:443");
+  EXPECT_EQ(e.kind, error_kind::protocol);
+  EXPECT_NE(e.message.find("trailer"), std::string::npos) << e.message;
+}
+
 TEST(Classify, AbortIsCancelled) {
   EXPECT_EQ(kind_of(asio::error::operation_aborted, phase::read_body), error_kind::cancelled);
 }
