@@ -418,6 +418,15 @@ TEST(CliOutput, ClosedStdoutIsRefusedBeforeAnyRequest) {
   EXPECT_EQ(shop_requests() - before, 0);
 }
 
+TEST(CliOutput, ClosedStdinIsAnInputError) {
+  const int before = shop_requests();
+  auto r = run_shell("exec " + cli_command({"-", "--no-progress"}) + " <&-");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot read stdin"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(shop_requests() - before, 0);
+}
+
 TEST(CliOutput, ClosedStdoutIsFineWithAnOutputFile) {
   const auto input = widget_urls("closed-o", 2);
   const auto target = temp_dir() / "closed-stdout.json";
