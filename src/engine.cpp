@@ -9,11 +9,13 @@
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <pricescrape/output/sink.hpp>
 
 #include <atomic>
 #include <csignal>
@@ -21,6 +23,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <sys/resource.h>
 
@@ -86,6 +89,40 @@ struct reader_control {
   std::atomic<bool> finished{false};
 };
 
+// Shared by the engine and the extraction tasks on the pool, which may outlive the batch
+// (see run_batch): the stop flag the extractor checks and a count of tasks not yet done.
+struct pool_state {
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> unfinished{0};
+};
+
+// Counts one pool task from its submission until it has run or was discarded, so the
+// count also covers tasks still queued.
+class pool_task_token {
+ public:
+  explicit pool_task_token(std::shared_ptr<pool_state> s) : state_(std::move(s)) {
+    ++state_->unfinished;
+  }
+  pool_task_token(pool_task_token&& other) noexcept = default;
+  pool_task_token& operator=(pool_task_token&&) = delete;
+  ~pool_task_token() {
+    if (state_) --state_->unfinished;
+  }
+
+ private:
+  std::shared_ptr<pool_state> state_;
+};
+
+// One extraction's hand-off between its pool task and the job waiting on the io thread.
+// The job may stop waiting (the batch stopped) and be gone before the task ends: then
+// `abandoned` is set and the task touches nothing of the io side.
+struct pending_extraction {
+  std::mutex mutex;
+  std::optional<extract::extraction> result;  // guarded by mutex
+  bool abandoned = false;                     // guarded by mutex
+  asio::steady_timer* wake = nullptr;         // io thread only; null once abandoned
+};
+
 struct host_gate {
   host_gate(asio::any_io_executor ex, std::size_t slots) : sem(ex, slots) {}
   async_semaphore sem;
@@ -127,6 +164,9 @@ struct batch {
   async_semaphore bodies;
   std::unordered_map<std::string, std::unique_ptr<host_gate>> hosts;
   std::shared_ptr<job_channel> jobs;
+  std::shared_ptr<pool_state> pool_shared = std::make_shared<pool_state>();
+  // Jobs waiting for their extraction: stop() wakes them so they end as cancelled.
+  std::unordered_set<asio::steady_timer*> extracting;
   asio::steady_timer window_wake;
   std::optional<asio::signal_set> signals;
   const progress_fn& on_progress;
@@ -159,9 +199,26 @@ struct batch {
   }
 
   void finish_record(output::record r) {
+    // After a failed write nothing more can be written; the batch is stopping.
+    if (summary.output_failed) return;
     const auto cpu_start = detail::thread_cpu_ns();
-    reorder.put(std::move(r));
-    out.flush();
+    // The counts say what was written: records handed to the writer but lost with a
+    // failed flush are taken back out.
+    const auto records_before = summary.records, ok_before = summary.ok;
+    const auto by_kind_before = summary.by_kind;
+    try {
+      reorder.put(std::move(r));
+      out.flush();
+    } catch (const output::output_error& e) {
+      fail_output({e.what(), e.error_number()});
+    } catch (const std::exception& e) {
+      fail_output({std::string("cannot write the output: ") + e.what(), 0});
+    }
+    if (summary.output_failed) {
+      summary.records = records_before;
+      summary.ok = ok_before;
+      summary.by_kind = by_kind_before;
+    }
     summary.profile.output_ns += detail::thread_cpu_ns() - cpu_start;
     window_wake.cancel();
     if (on_progress) on_progress({summary.records, summary.ok, in_flight});
@@ -177,9 +234,18 @@ struct batch {
     if (t.visible_scan) ++p.visible_scan_pages;
   }
 
+  // Every later record would be lost too: stop at once rather than fetch for nothing.
+  void fail_output(output_failure what) {
+    spdlog::debug("output failed: {}; stopping the batch", what.message);
+    summary.output_failed = std::move(what);
+    stop();
+  }
+
   void stop() {
     if (stopping) return;
     stopping = true;
+    pool_shared->stop = true;
+    for (auto* wake : extracting) wake->cancel();
     // close() fails waiting receivers only; cancel() then fails the reader's pending send
     // too, which would otherwise keep io.run() busy forever (a full channel is normal:
     // the reorder window holds the reader back). In this order, no send slips between.
@@ -220,37 +286,137 @@ void fill_record(output::record& r, extract::extraction&& ex) {
 
 namespace {
 
-// A plain coroutine with by-value parameters, not a capturing lambda: g++ 12 destroys
-// the captures of a coroutine lambda handed to co_spawn twice.
-asio::awaitable<extract::extraction> extract_task(std::string body, std::string content_type,
-                                                  std::string url) {
+scrape_error internal_error(std::string_view doing, std::string_view what) {
+  std::string message = "internal error while ";
+  message += doing;
+  message += " (a bug, please report): ";
+  message += what;
+  return {error_kind::internal, std::move(message)};
+}
+
+// Runs on a pool thread. Extraction never throws on bad input; an exception is a bug
+// (or memory ran out) and becomes this page's record like any other failure.
+extract::extraction extract_page(const std::string& body, const std::string& content_type,
+                                 const std::string& url, const std::atomic<bool>& stop) {
+  extract::extraction ex;
+  if (stop) {
+    ex.error = scrape_error{error_kind::cancelled, "cancelled before the page was extracted"};
+    return ex;
+  }
   try {
-    co_return extract::extract_product({body, content_type, url});
+    extract::extract_options options;
+    options.stop = &stop;
+    return extract::extract_product({body, content_type, url}, options);
+  } catch (const std::bad_alloc&) {
+    ex.error = scrape_error{error_kind::internal, "out of memory while extracting the page"};
   } catch (const std::exception& e) {
-    extract::extraction failed;
-    failed.error = scrape_error{
-        error_kind::no_price, std::string("extraction failed (a bug, please report): ") + e.what()};
-    co_return failed;
+    ex.error = internal_error("extracting the page", e.what());
+  } catch (...) {
+    ex.error = internal_error("extracting the page", "unknown exception");
+  }
+  return ex;
+}
+
+// Whatever way the job leaves the wait (result, stop, exception, destruction of its
+// frame), the pool task is told nobody waits any more and stop() forgets the timer.
+class extraction_wait {
+ public:
+  extraction_wait(batch& b, std::shared_ptr<pending_extraction> p, asio::steady_timer& wake)
+      : b_(b), pending_(std::move(p)), wake_(wake) {
+    pending_->wake = &wake_;
+    b_.extracting.insert(&wake_);
+  }
+  extraction_wait(const extraction_wait&) = delete;
+  extraction_wait& operator=(const extraction_wait&) = delete;
+  ~extraction_wait() {
+    b_.extracting.erase(&wake_);
+    std::lock_guard lock(pending_->mutex);
+    pending_->abandoned = true;
+    pending_->wake = nullptr;
+  }
+
+ private:
+  batch& b_;
+  std::shared_ptr<pending_extraction> pending_;
+  asio::steady_timer& wake_;
+};
+
+// The DOM parse is the CPU-heavy step: it runs on the pool so the io thread keeps every
+// connection moving. The job waits on a timer the task cancels when done, not on the
+// task itself, so a stop ends the wait at once (nullopt) however long the page takes:
+// an interrupt never waits for extraction.
+asio::awaitable<std::optional<extract::extraction>> extract_on_pool(batch& b, std::string body,
+                                                                    std::string content_type,
+                                                                    std::string url) {
+  auto pending = std::make_shared<pending_extraction>();
+  asio::steady_timer wake(b.io, steady::time_point::max());
+  extraction_wait waiting(b, pending, wake);
+  asio::post(b.cpu, [pending, pool = b.pool_shared, token = pool_task_token(b.pool_shared),
+                     io = b.io.get_executor(), body = std::move(body),
+                     content_type = std::move(content_type), url = std::move(url)]() mutable {
+    auto ex = extract_page(body, content_type, url, pool->stop);
+    std::lock_guard lock(pending->mutex);
+    // Abandoned: the job is gone, and the io_context may be too. Otherwise the job is
+    // still suspended in its wait, so the io_context is alive to take the post.
+    if (pending->abandoned) return;
+    pending->result = std::move(ex);
+    asio::post(io, [pending] {
+      if (pending->wake) pending->wake->cancel();
+    });
+  });
+  for (;;) {
+    {
+      std::lock_guard lock(pending->mutex);
+      if (pending->result) co_return std::move(*pending->result);
+    }
+    if (b.stopping) co_return std::nullopt;
+    co_await wake.async_wait(nothrow_awaitable);
   }
 }
 
-// The DOM parse is the CPU-heavy step: it runs on the pool so the io thread keeps every
-// connection moving.
-asio::awaitable<extract::extraction> extract_on_pool(batch& b, std::string body,
-                                                     std::string content_type, std::string url) {
-  co_return co_await asio::co_spawn(
-      b.cpu.get_executor(), extract_task(std::move(body), std::move(content_type), std::move(url)),
-      asio::use_awaitable);
-}
+// Counts a value up for as long as it lives, on every path out.
+class count_guard {
+ public:
+  explicit count_guard(std::size_t& n) : n_(n) { ++n_; }
+  count_guard(const count_guard&) = delete;
+  count_guard& operator=(const count_guard&) = delete;
+  ~count_guard() { --n_; }
 
-asio::awaitable<void> run_job(batch& b, job j) {
+ private:
+  std::size_t& n_;
+};
+
+// Holds a job's place at its host's gate, and drops an idle gate on every path out.
+class gate_user {
+ public:
+  gate_user(batch& b, std::string host) : b_(b), host_(std::move(host)) {
+    auto& g = b_.hosts[host_];
+    if (!g) g = std::make_unique<host_gate>(b_.io.get_executor(), b_.per_host);
+    gate_ = g.get();
+    ++gate_->users;
+  }
+  gate_user(const gate_user&) = delete;
+  gate_user& operator=(const gate_user&) = delete;
+  ~gate_user() {
+    if (--gate_->users == 0 && !b_.stopping) b_.hosts.erase(host_);
+  }
+  host_gate& gate() { return *gate_; }
+
+ private:
+  batch& b_;
+  std::string host_;
+  host_gate* gate_ = nullptr;
+};
+
+// One job from admission to its record; nullopt when the job is dropped (it never
+// started and lies beyond every started one: see batch::max_started).
+asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
   output::record r = base_record(j);
   if (j.invalid) {
     b.mark_started(j.index);
     r.error = std::move(j.invalid);
     r.fetched_at = output::format_utc(std::chrono::system_clock::now());
-    b.finish_record(std::move(r));
-    co_return;
+    co_return r;
   }
 
   // Per-host gate first, then a body slot, then a global slot: a job waiting for a busy
@@ -267,17 +433,11 @@ asio::awaitable<void> run_job(batch& b, job j) {
   // No deadlock: every job takes host -> body -> global in that order, and a holder of a
   // body slot waits only for a global slot (held by fetches, which end under deadlines)
   // or for the pool (which needs no slot).
-  const std::string& host = j.host;
-  host_gate* gate = nullptr;
+  std::optional<gate_user> gate;
+  if (b.per_host < b.options.concurrency) gate.emplace(b, j.host);
   slot_guard host_slot;
-  if (b.per_host < b.options.concurrency) {
-    auto& g = b.hosts[host];
-    if (!g) g = std::make_unique<host_gate>(b.io.get_executor(), b.per_host);
-    gate = g.get();
-    ++gate->users;
-  }
-  bool admitted = gate ? co_await gate->sem.acquire() : true;
-  if (admitted && gate) host_slot = slot_guard(gate->sem);
+  bool admitted = gate ? co_await gate->gate().sem.acquire() : true;
+  if (admitted && gate) host_slot = slot_guard(gate->gate().sem);
   slot_guard body_slot;
   if (admitted) {
     admitted = co_await b.bodies.acquire();
@@ -296,14 +456,13 @@ asio::awaitable<void> run_job(batch& b, job j) {
     fetched.error = scrape_error{error_kind::cancelled, "cancelled before the request was sent"};
   } else {
     b.mark_started(j.index);
-    ++b.in_flight;
+    count_guard in_flight(b.in_flight);
     fetched = co_await b.client.fetch(j.url);
-    --b.in_flight;
   }
   global_slot.reset();
   host_slot.reset();
-  if (gate && --gate->users == 0 && !b.stopping) b.hosts.erase(host);
-  if (never_started && (!b.max_started || j.index > *b.max_started)) co_return;  // see max_started
+  gate.reset();
+  if (never_started && (!b.max_started || j.index > *b.max_started)) co_return std::nullopt;
 
   r.final_url = fetched.final_url.empty() ? std::nullopt : std::optional(fetched.final_url);
   r.status = fetched.status;
@@ -311,20 +470,53 @@ asio::awaitable<void> run_job(batch& b, job j) {
   if (fetched.error) {
     r.error = std::move(fetched.error);
   } else {
-    b.summary.peak_pages_held = std::max(b.summary.peak_pages_held, ++b.pages_held);
+    count_guard held(b.pages_held);
+    b.summary.peak_pages_held = std::max(b.summary.peak_pages_held, b.pages_held);
     auto ex = co_await extract_on_pool(b, std::move(fetched.body), std::move(fetched.content_type),
                                        fetched.final_url);
-    --b.pages_held;
-    b.add_extraction_times(ex.times);
-    fill_record(r, std::move(ex));
+    if (ex) {
+      b.add_extraction_times(ex->times);
+      fill_record(r, std::move(*ex));
+    } else {
+      r.error = scrape_error{error_kind::cancelled, "cancelled while the page was being extracted"};
+    }
   }
   body_slot.reset();  // the body is gone: moved to the pool and freed there
   r.elapsed_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
   r.fetched_at = output::format_utc(std::chrono::system_clock::now());
-  if (!r.ok())
-    spdlog::debug("#{} {}: {}: {}", r.index, r.url, to_string(r.error->kind), r.error->message);
-  b.finish_record(std::move(r));
+  co_return r;
+}
+
+// No exception escapes a job: one becomes the job's record (kind internal), and a write
+// failure becomes the batch's output failure (in finish_record).
+asio::awaitable<void> run_job(batch& b, job j) {
+  const std::size_t index = j.index;
+  std::string url = j.url;
+  std::optional<output::record> r;
+  std::optional<scrape_error> failure;
+  try {
+    r = co_await process_job(b, std::move(j));
+  } catch (const std::bad_alloc&) {
+    failure = scrape_error{error_kind::internal, "out of memory while handling the URL"};
+  } catch (const std::exception& e) {
+    failure = internal_error("handling the URL", e.what());
+  } catch (...) {
+    failure = internal_error("handling the URL", "unknown exception");
+  }
+  if (failure) {
+    // Its record keeps the output a gap-free prefix of the input.
+    b.mark_started(index);
+    r.emplace();
+    r->index = index;
+    r->url = std::move(url);
+    r->error = std::move(failure);
+    r->fetched_at = output::format_utc(std::chrono::system_clock::now());
+  }
+  if (!r) co_return;
+  if (!r->ok())
+    spdlog::debug("#{} {}: {}: {}", r->index, r->url, to_string(r->error->kind), r->error->message);
+  b.finish_record(std::move(*r));
 }
 
 asio::awaitable<void> read_jobs(batch& b) {
@@ -356,16 +548,106 @@ asio::awaitable<void> read_jobs(batch& b) {
 void wait_for_signals(batch& b) {
   b.signals->async_wait([&b](const error_code& ec, int signo) {
     if (ec) return;
-    if (b.stopping) {
-      // A second signal: the user wants out now, whatever is unfinished.
-      std::_Exit(130);
+    if (b.summary.interrupted) {
+      // A second signal: the user wants out now, whatever is unfinished. The shell's
+      // convention for death by a signal, as the first signal's exit code has it too.
+      std::_Exit(128 + signo);
     }
     spdlog::warn("received {}: stopping; in-flight URLs end as 'cancelled' (again to quit now)",
                  signo == SIGINT ? "SIGINT" : "SIGTERM");
     b.summary.interrupted = true;
+    b.summary.signal = signo;
     b.stop();
     wait_for_signals(b);
   });
+}
+
+// Reading runs on its own thread: a slow producer on stdin (`tail -f | pricescrape`)
+// must never stall the io thread. The channel's 64 slots keep it just ahead.
+std::thread start_reader(url_source& input, std::shared_ptr<reader_control> state,
+                         std::shared_ptr<job_channel> jobs) {
+  return std::thread([&input, state = std::move(state), jobs = std::move(jobs)] {
+    try {
+      for (;;) {
+        auto next = input.next();
+        const bool last = !next;
+        std::unique_lock lock(state->mutex);
+        if (state->stop) break;  // the io_context may be gone: touch nothing
+        auto sent = jobs->async_send(error_code{}, std::move(next), asio::use_future);
+        lock.unlock();
+        sent.get();
+        if (last) break;
+      }
+    } catch (const std::exception&) {
+      // The channel was closed: the batch is stopping.
+    }
+    state->finished = true;
+  });
+}
+
+// After a normal end the reader has sent its last message. After a stop it may sit in
+// a read of stdin that never returns (a terminal, `tail -f`): give it a moment, then
+// leave it behind; once `stop` is set it touches neither the channel nor us.
+void end_reader(std::thread& reader, reader_control& state, bool stopped) {
+  {
+    std::lock_guard lock(state.mutex);
+    state.stop = true;
+  }
+  if (stopped) {
+    for (int i = 0; i < 20 && !state.finished; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (state.finished || !stopped)
+    reader.join();
+  else
+    reader.detach();
+}
+
+// Waits for the extraction pool. After a stop, extractions check the stop flag and end
+// within moments; one that does not (a page the extractor cannot interrupt) is left
+// running with its pool: the pool is deliberately leaked, as destroying it would join
+// the thread, and the summary says so, so the app can exit without waiting for it.
+void end_pool(std::unique_ptr<asio::thread_pool>& cpu, const pool_state& state, bool stopped,
+              batch_summary& summary) {
+  if (stopped) {
+    for (int i = 0; i < 50 && state.unfinished > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (const std::size_t left = state.unfinished; left > 0) {
+      spdlog::debug("{} extraction(s) still running after the stop: not waiting for them", left);
+      summary.abandoned_extractions = left;
+      static_cast<void>(cpu.release());
+      return;
+    }
+  }
+  cpu->join();
+}
+
+void finish_output(output::writer& out, batch_summary& summary) {
+  if (summary.output_failed) return;
+  const auto cpu_start = detail::thread_cpu_ns();
+  try {
+    out.finish();
+  } catch (const output::output_error& e) {
+    summary.output_failed = output_failure{e.what(), e.error_number()};
+  } catch (const std::exception& e) {
+    summary.output_failed = output_failure{std::string("cannot write the output: ") + e.what(), 0};
+  }
+  summary.profile.output_ns += detail::thread_cpu_ns() - cpu_start;
+}
+
+void fill_profile(batch_summary& summary, std::uint64_t io_cpu_start) {
+  auto& profile = summary.profile;
+  profile.decode_ns = summary.http.decode_cpu_ns;
+  const std::uint64_t io_cpu = detail::thread_cpu_ns() - io_cpu_start;
+  const std::uint64_t io_accounted = profile.decode_ns + profile.output_ns;
+  profile.fetch_tls_ns = io_cpu > io_accounted ? io_cpu - io_accounted : 0;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto to_ns = [](const timeval& tv) {
+    return static_cast<std::uint64_t>(tv.tv_sec) * 1'000'000'000u +
+           static_cast<std::uint64_t>(tv.tv_usec) * 1000u;
+  };
+  profile.process_ns = to_ns(usage.ru_utime) + to_ns(usage.ru_stime);
 }
 
 }  // namespace
@@ -384,10 +666,10 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
   const std::size_t threads = options.extract_threads
                                   ? options.extract_threads
                                   : std::max(1u, std::thread::hardware_concurrency());
-  asio::thread_pool cpu(threads);
+  auto cpu = std::make_unique<asio::thread_pool>(threads);
   std::exception_ptr failure;
   {
-    batch b(io, cpu, threads, options, out, on_progress, summary);
+    batch b(io, *cpu, threads, options, out, on_progress, summary);
     if (options.handle_signals) {
       b.signals.emplace(io, SIGINT, SIGTERM);
       wait_for_signals(b);
@@ -402,26 +684,8 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
         b.stop();
       }
     });
-    // Reading runs on its own thread: a slow producer on stdin (`tail -f | pricescrape`)
-    // must never stall the io thread. The channel's 64 slots keep it just ahead.
     auto reader_state = std::make_shared<reader_control>();
-    std::thread reader([&input, reader_state, jobs = b.jobs] {
-      try {
-        for (;;) {
-          auto next = input.next();
-          const bool last = !next;
-          std::unique_lock lock(reader_state->mutex);
-          if (reader_state->stop) break;  // the io_context may be gone: touch nothing
-          auto sent = jobs->async_send(error_code{}, std::move(next), asio::use_future);
-          lock.unlock();
-          sent.get();
-          if (last) break;
-        }
-      } catch (const std::exception&) {
-        // The channel was closed: the batch is stopping.
-      }
-      reader_state->finished = true;
-    });
+    std::thread reader = start_reader(input, reader_state, b.jobs);
 
     try {
       io.run();
@@ -429,44 +693,15 @@ batch_summary run_batch(url_source& input, output::writer& out, const engine_opt
       if (!b.failure) b.failure = std::current_exception();
     }
     b.jobs->close();
-    {
-      std::lock_guard lock(reader_state->mutex);
-      reader_state->stop = true;
-    }
-    // After a normal end the reader has sent its last message. After an interrupt it may
-    // sit in a read of stdin that never returns (a terminal, `tail -f`): give it a moment,
-    // then leave it behind; once `stop` is set it touches neither the channel nor us.
-    if (summary.interrupted || b.failure) {
-      for (int i = 0; i < 20 && !reader_state->finished; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (reader_state->finished || (!summary.interrupted && !b.failure))
-      reader.join();
-    else
-      reader.detach();
-    cpu.join();
+    end_reader(reader, *reader_state, b.stopping);
+    end_pool(cpu, *b.pool_shared, b.stopping, summary);
     summary.http = b.client.stats();
     failure = b.failure;
   }
   if (input.read_failed())
     spdlog::error("reading the input failed part-way; later lines were not scraped");
-  {
-    const auto cpu_start = detail::thread_cpu_ns();
-    out.finish();
-    summary.profile.output_ns += detail::thread_cpu_ns() - cpu_start;
-  }
-  auto& profile = summary.profile;
-  profile.decode_ns = summary.http.decode_cpu_ns;
-  const std::uint64_t io_cpu = detail::thread_cpu_ns() - io_cpu_start;
-  const std::uint64_t io_accounted = profile.decode_ns + profile.output_ns;
-  profile.fetch_tls_ns = io_cpu > io_accounted ? io_cpu - io_accounted : 0;
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto to_ns = [](const timeval& tv) {
-    return static_cast<std::uint64_t>(tv.tv_sec) * 1'000'000'000u +
-           static_cast<std::uint64_t>(tv.tv_usec) * 1000u;
-  };
-  profile.process_ns = to_ns(usage.ru_utime) + to_ns(usage.ru_stime);
+  finish_output(out, summary);
+  fill_profile(summary, io_cpu_start);
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t0);
   if (failure) std::rethrow_exception(failure);
   return summary;

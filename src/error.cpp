@@ -37,6 +37,8 @@ std::string_view to_string(error_kind kind) noexcept {
       return "no_price";
     case error_kind::cancelled:
       return "cancelled";
+    case error_kind::internal:
+      return "internal";
   }
   // Only reachable through a cast of an out-of-range integer.
   return "unknown";

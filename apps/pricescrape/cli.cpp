@@ -10,6 +10,8 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 namespace pricescrape::cli {
 
@@ -23,11 +25,42 @@ Examples:
   pricescrape extract saved-page.html --explain
 
 Exit codes: 0 every URL gave a price, 1 some did not (all records are still written),
-2 usage or input error, 130 interrupted (what finished is written).)";
+2 usage or input error (nothing was fetched), 3 the output could not be written (disk
+full, closed stdout, ...), 130 interrupted by SIGINT and 143 by SIGTERM (what finished is
+written). When the reader of stdout goes away (| head), pricescrape ends quietly, as if
+killed by SIGPIPE.)";
 
-// Seconds (fractions allowed) to milliseconds; CLI11 has checked the range.
+constexpr double min_seconds = 0.001;
+constexpr double max_seconds = 86400.0;  // a day: anything longer is a typo
+
+// Every duration option: a finite number of seconds from 1 ms to a day. CLI11's Range
+// alone lets NaN through (every comparison with it is false), and "inf" or "1e999"
+// would overflow the conversion to milliseconds.
+CLI::Validator seconds_check() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (ec == std::errc{} && ptr == end && std::isfinite(value) && value >= min_seconds &&
+            value <= max_seconds)
+          return {};
+        return "'" + text + "' is not a number of seconds from 0.001 to 86400";
+      },
+      "SECONDS");
+}
+
+// Seconds (fractions allowed) to milliseconds; seconds_check has checked the range.
 http::milliseconds to_ms(double seconds) {
   return http::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+}
+
+// A header value must not end the header line early: CR or LF would let it add headers
+// of its own (or a body), NUL is refused by servers (RFC 9110 5.5). Shared by -H and -A.
+std::optional<std::string> header_value_problem(std::string_view value) {
+  if (value.find_first_of("\r\n") != std::string_view::npos) return "has a line break in its value";
+  if (value.find('\0') != std::string_view::npos) return "has a NUL byte in its value";
+  return std::nullopt;
 }
 
 void add_common(CLI::App& app, common_options& common, bool& verbose, bool& quiet,
@@ -109,10 +142,10 @@ parsed parse_command_line(int argc, char** argv) {
   app.add_option("-o,--output", scrape.output,
                  "Write to FILE (atomically: a temporary file renamed when complete)");
   app.add_option("--timeout", timeout_s, "Deadline of one attempt, in seconds")
-      ->check(CLI::Range(0.001, 86400.0));
+      ->check(seconds_check());
   app.add_option("--connect-timeout", connect_timeout_s,
                  "Deadline for DNS + connect + TLS handshake, in seconds")
-      ->check(CLI::Range(0.001, 86400.0));
+      ->check(seconds_check());
   app.add_option("--retries", http.retries, "Extra attempts on retryable failures")
       ->check(CLI::Range(0, 100));
   app.add_option("--max-redirects", http.max_redirects, "Redirects followed at most")
@@ -212,10 +245,12 @@ parsed parse_command_line(int argc, char** argv) {
       return usage_error("--header: '" + line + "' is not of the form \"Name: value\"");
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    if (value.find_first_of("\r\n") != std::string::npos)
-      return usage_error("--header: '" + name + "' has a line break in its value");
+    if (const auto problem = header_value_problem(value))
+      return usage_error("--header: '" + name + "' " + *problem);
     http.headers.emplace_back(std::move(name), std::move(value));
   }
+  if (const auto problem = header_value_problem(http.user_agent))
+    return usage_error("--user-agent " + *problem);
   if (scrape.input != "-") {
     std::error_code ec;
     if (std::filesystem::is_directory(scrape.input, ec))

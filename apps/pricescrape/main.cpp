@@ -2,12 +2,14 @@
 #include "cli.hpp"
 #include "logging.hpp"
 #include "page_file.hpp"
+#include "process_setup.hpp"
 #include "progress.hpp"
 
 #include <pricescrape/engine.hpp>
 #include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/extract/price_parser.hpp>
 #include <pricescrape/output/file_output.hpp>
+#include <pricescrape/output/sink.hpp>
 #include <pricescrape/output/writer.hpp>
 #include <pricescrape/url_source.hpp>
 
@@ -21,14 +23,69 @@
 #include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+
 namespace {
 
 using namespace pricescrape;
 
 constexpr int exit_all_ok = 0;
 constexpr int exit_some_failed = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_interrupted = 130;
+constexpr int exit_usage = 2;   // usage or input error: nothing was fetched
+constexpr int exit_output = 3;  // records could not be written (disk full, stdout closed)
+// Interrupted: 128 + the signal, as the shell reports a death by it (130 SIGINT,
+// 143 SIGTERM); what finished is written.
+
+// What main learnt before parsing the command line.
+cli::standard_fds closed_at_start;
+cli::fd_limit fd_limit_at_start;
+
+const char* const stdout_closed_message =
+    "cannot write to stdout: Bad file descriptor (stdout is closed; use -o FILE or "
+    "redirect it)";
+
+// Stdout must be open to be written to; it was replaced by /dev/null at start, so
+// without this check the records would vanish.
+bool stdout_usable() {
+  if (!closed_at_start.stdout_closed) return true;
+  spdlog::error("{}", stdout_closed_message);
+  return false;
+}
+
+// Reports the output failure and picks the exit code. A reader that went away
+// (`pricescrape urls | head -1`) ends the run quietly, as a conventional filter does.
+int output_failed(const output_failure& failure, bool to_stdout) {
+  if (to_stdout && failure.error_number == EPIPE) {
+    spdlog::debug("{}: the reader of stdout is gone; stopping quietly", failure.message);
+    cli::die_of_sigpipe();
+  }
+  spdlog::error("{}", failure.message);
+  return exit_output;
+}
+
+// Extraction threads that ignored the stop may still run: leave without running the
+// static destructors their code may be using, once all output is out.
+int end_process(int code, const batch_summary& summary) {
+  if (summary.abandoned_extractions == 0) return code;
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+void log_fd_limit(const engine_options& engine) {
+  const auto& l = fd_limit_at_start;
+  if (l.error != 0)
+    spdlog::debug("cannot raise the open-files limit from {}: {}", l.before,
+                  std::strerror(l.error));
+  else if (l.after != l.before)
+    spdlog::debug("open-files limit raised from {} to {} (the hard limit)", l.before, l.after);
+  // Each request holds a socket, and as many idle ones may be kept for reuse.
+  if (l.after != 0 && 2 * engine.concurrency + 64 > l.after)
+    spdlog::warn(
+        "-c {}: the open-files limit is {}; connections may fail with 'Too many "
+        "open files' (raise it with ulimit -n)",
+        engine.concurrency, l.after);
+}
 
 std::string summary_line(const batch_summary& s) {
   const double seconds = static_cast<double>(s.elapsed.count()) / 1000.0;
@@ -88,20 +145,28 @@ std::optional<std::size_t> count_for_progress(const std::string& input) {
   return count_jobs(again);
 }
 
+std::ifstream open_input(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) spdlog::error("cannot read '{}': {}", path, std::strerror(errno));
+  return file;
+}
+
 int run_scrape(const cli::scrape_command& cmd) {
   std::ifstream file;
   std::istream* in = &std::cin;
+  if (cmd.input == "-" && closed_at_start.stdin_closed) {
+    spdlog::error("cannot read stdin: Bad file descriptor (stdin is closed)");
+    return exit_usage;
+  }
   if (cmd.input != "-") {
-    file.open(cmd.input, std::ios::binary);
-    if (!file) {
-      spdlog::error("cannot read '{}': {}", cmd.input, std::strerror(errno));
-      return exit_usage;
-    }
+    file = open_input(cmd.input);
+    if (!file) return exit_usage;
     in = &file;
   }
 
   std::optional<output::file_output> out_file;
-  std::ostream* out = &std::cout;
+  output::fd_sink to_stdout(STDOUT_FILENO, "to stdout");
+  output::byte_sink* out = &to_stdout;
   if (cmd.output) {
     try {
       out_file.emplace(*cmd.output);
@@ -109,9 +174,11 @@ int run_scrape(const cli::scrape_command& cmd) {
       spdlog::error("{}", e.what());
       return exit_usage;
     }
-    out = &out_file->stream();
+    out = &out_file->sink();
+  } else if (!stdout_usable()) {
+    return exit_output;
   }
-
+  log_fd_limit(cmd.engine);
   if (cmd.engine.http.insecure)
     spdlog::warn(
         "--insecure: TLS certificates are not verified; anyone on the path can "
@@ -134,22 +201,21 @@ int run_scrape(const cli::scrape_command& cmd) {
     return exit_usage;
   }
   bar.reset();
-  if (out_file) {
+  if (!summary.output_failed && out_file) {
     try {
       out_file->commit();
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-      return exit_usage;
+    } catch (const output::output_error& e) {
+      summary.output_failed = output_failure{e.what(), e.error_number()};
     }
-  } else {
-    std::cout.flush();
   }
+  if (summary.output_failed)
+    return end_process(output_failed(*summary.output_failed, !out_file), summary);
   spdlog::info("{}", summary_line(summary));
   // Asked for explicitly, so printed even with --quiet, and not as a log line: the table
   // is read by people and by bench/run.
   if (cmd.profile) std::cerr << profile_table(summary) << std::flush;
-  if (summary.interrupted) return exit_interrupted;
-  return summary.failed() == 0 ? exit_all_ok : exit_some_failed;
+  if (summary.interrupted) return end_process(128 + summary.signal, summary);
+  return end_process(summary.failed() == 0 ? exit_all_ok : exit_some_failed, summary);
 }
 
 std::string candidates_json(const std::vector<extract::candidate>& candidates) {
@@ -166,7 +232,9 @@ std::string candidates_json(const std::vector<extract::candidate>& candidates) {
 }
 
 int run_extract(const cli::extract_command& cmd) {
-  auto writer = output::make_writer(cmd.format, output::schema::file, std::cout);
+  if (!stdout_usable()) return exit_output;
+  output::fd_sink to_stdout(STDOUT_FILENO, "to stdout");
+  auto writer = output::make_writer(cmd.format, output::schema::file, to_stdout);
   std::size_t failed = 0;
   for (const auto& path : cmd.files) {
     output::record r;
@@ -188,6 +256,8 @@ int run_extract(const cli::extract_command& cmd) {
 }
 
 int run_parse_price(const cli::parse_price_command& cmd) {
+  if (!stdout_usable()) return exit_output;
+  output::fd_sink to_stdout(STDOUT_FILENO, "to stdout");
   extract::price_parse_options options;
   options.currency_hint = cmd.currency_hint;
   options.decimal_separator = cmd.decimal_separator;
@@ -209,16 +279,24 @@ int run_parse_price(const cli::parse_price_command& cmd) {
     else
       line += "null";
     line += "}\n";
-    std::cout << line;
+    to_stdout.write(line);
   }
-  std::cout.flush();
+  to_stdout.flush();
   return unparsed == 0 ? exit_all_ok : exit_some_failed;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything opens a descriptor: a closed 0-2 would be taken by the next file
+  // or socket.
+  closed_at_start = cli::reserve_standard_fds();
+  cli::ignore_sigpipe();
+  fd_limit_at_start = cli::raise_fd_limit();
   std::ios::sync_with_stdio(false);
+  // std::cin is tied to std::cout: the reader thread's every read of stdin would flush
+  // std::cout from that thread, racing the io thread's writes (records came out twice).
+  std::cin.tie(nullptr);
   auto parsed = cli::parse_command_line(argc, argv);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   try {
@@ -226,10 +304,16 @@ int main(int argc, char** argv) {
       cli::setup_logging(scrape->common);
       return run_scrape(*scrape);
     }
-    if (auto* pp = std::get_if<cli::parse_price_command>(&parsed)) return run_parse_price(*pp);
+    if (auto* pp = std::get_if<cli::parse_price_command>(&parsed)) {
+      cli::setup_logging({});
+      return run_parse_price(*pp);
+    }
     auto& extract = std::get<cli::extract_command>(parsed);
     cli::setup_logging(extract.common);
     return run_extract(extract);
+  } catch (const output::output_error& e) {
+    // extract and parse-price: the same quiet end as a scrape when the reader left.
+    return output_failed({e.what(), e.error_number()}, true);
   } catch (const std::exception& e) {
     std::cerr << "pricescrape: error: " << e.what() << '\n';
     return exit_usage;

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace pricescrape {
 
@@ -50,12 +52,25 @@ struct stage_profile {
   }
 };
 
+// A record that could not be written: the batch stopped there, as every later record
+// would be lost too.
+struct output_failure {
+  std::string message;   // "cannot write to stdout: No space left on device"
+  int error_number = 0;  // errno of the failed call (ENOSPC, EPIPE, ...), or 0
+};
+
 struct batch_summary {
-  std::size_t records = 0;
+  std::size_t records = 0;  // records written
   std::size_t ok = 0;
   std::array<std::size_t, all_error_kinds.size()> by_kind{};  // indexed by error_kind
   std::chrono::milliseconds elapsed{0};
   bool interrupted = false;
+  int signal = 0;  // SIGINT or SIGTERM when interrupted by one
+  std::optional<output_failure> output_failed;
+  // Extractions that ignored the stop and were still running when the batch ended:
+  // their pool threads were left running, so the process should end without waiting
+  // for them (std::_Exit once the output is complete).
+  std::size_t abandoned_extractions = 0;
   http::client_stats http;
   stage_profile profile;
   // Most fetched pages in memory at once (fetched, waiting for the pool, or being
@@ -78,8 +93,10 @@ using progress_fn = std::function<void(const progress_event&)>;
 void fill_record(output::record& r, extract::extraction&& found);
 
 // Runs the whole batch on the calling thread (the io thread) and returns when every
-// job that was read has its record written, or after an interrupt. The writer is
-// finished (JSON array closed) before it returns.
+// job that was read has its record written, after an interrupt, or after a write
+// failed (summary.output_failed). Every per-URL failure, a bug included, becomes that
+// URL's record; a write failure stops the batch at once. Unless writing failed, the
+// writer is finished (JSON array closed) before it returns.
 batch_summary run_batch(url_source& input, output::writer& out, const engine_options& options,
                         const progress_fn& on_progress = {});
 

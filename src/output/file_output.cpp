@@ -1,30 +1,35 @@
 #include <pricescrape/output/file_output.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <utility>
 
 namespace pricescrape::output {
 
 namespace {
 
-[[noreturn]] void throw_cannot_write(const std::filesystem::path& path, std::string_view why) {
+namespace fs = std::filesystem;
+
+[[noreturn]] void throw_cannot_write(const fs::path& path, int error_number) {
   std::string message = "cannot write '";
   message += path.string();
   message += "': ";
-  message += why;
+  message += std::strerror(error_number);
   throw std::runtime_error(message);
 }
 
-// The temporary sits beside the target, so the final rename stays on one filesystem
+// The temporary sits beside the final target, so the rename stays on one filesystem
 // and is atomic; the leading dot keeps it out of `ls` and globs; the pid keeps two
 // runs writing the same target apart.
-std::filesystem::path temp_path_for(const std::filesystem::path& target) {
+fs::path temp_path_for(const fs::path& target) {
   std::string name = ".";
   name += target.filename().string();
   name += ".tmp-";
@@ -32,50 +37,120 @@ std::filesystem::path temp_path_for(const std::filesystem::path& target) {
   return target.parent_path() / name;
 }
 
+// The file a path to an existing regular file really is, so a symlink is written
+// through (the link stays) rather than replaced by a file.
+fs::path real_path(const fs::path& path) {
+  char resolved[PATH_MAX];
+  if (::realpath(path.c_str(), resolved) == nullptr) throw_cannot_write(path, errno);
+  return resolved;
+}
+
+// realpath() needs the final file to exist; for a link to a file not yet created
+// (a dangling link) follow the links by hand, as open(O_CREAT) would.
+fs::path follow_dangling_links(const fs::path& path) {
+  fs::path current = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(current.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return current;
+    char link[PATH_MAX];
+    const auto n = ::readlink(current.c_str(), link, sizeof link - 1);
+    if (n < 0) throw_cannot_write(path, errno);
+    const fs::path next(std::string(link, static_cast<std::size_t>(n)));
+    current = next.is_absolute() ? next : current.parent_path() / next;
+  }
+  throw_cannot_write(path, ELOOP);
+}
+
+// Makes the rename itself durable; best effort, as some filesystems refuse to fsync a
+// directory and the data is already safe.
+void sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
 
-file_output::file_output(std::filesystem::path target)
-    : target_(std::move(target)), temp_(temp_path_for(target_)) {
-  // Caught here, before any request is sent, rather than by the rename at the end.
-  std::error_code ec;
-  if (target_.filename().empty() || std::filesystem::is_directory(target_, ec)) {
-    throw_cannot_write(target_, std::strerror(EISDIR));
-  }
-  errno = 0;
-  out_.open(temp_, std::ios::out | std::ios::binary | std::ios::trunc);
-  if (!out_.is_open()) {
-    int err = errno;
-    throw_cannot_write(target_, err != 0 ? std::strerror(err) : "cannot create file");
+file_output::file_output(fs::path target) : target_(std::move(target)) {
+  // Caught here, before any request is sent, rather than at the end.
+  if (target_.filename().empty()) throw_cannot_write(target_, EISDIR);
+  struct stat st {};
+  if (::stat(target_.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) throw_cannot_write(target_, EISDIR);
+    // Renaming a file over /dev/null (as root) or a FIFO would replace it: write to
+    // such files directly.
+    if (!S_ISREG(st.st_mode)) {
+      open_direct();
+      return;
+    }
+    final_ = real_path(target_);
+    const kept_attributes kept{st.st_mode & 07777, st.st_uid, st.st_gid};
+    open_temp(&kept);
+  } else if (errno == ENOENT) {
+    final_ = follow_dangling_links(target_);
+    open_temp(nullptr);
+  } else {
+    throw_cannot_write(target_, errno);
   }
 }
 
+void file_output::open_temp(const kept_attributes* existing) {
+  temp_ = temp_path_for(final_);
+  constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
+  fd_ = ::open(temp_.c_str(), flags, 0666);
+  if (fd_ < 0 && errno == EEXIST) {
+    // Left by an earlier run that had our pid and was killed: ours to replace. O_EXCL
+    // still refuses to follow anything planted in its place meanwhile.
+    ::unlink(temp_.c_str());
+    fd_ = ::open(temp_.c_str(), flags, 0666);
+  }
+  if (fd_ < 0) throw_cannot_write(target_, errno);
+  if (existing != nullptr) {
+    // The replacement keeps what the old file had: a 0600 file must not become 0644.
+    // The owner can only be kept by root (or when it is us); otherwise the file is
+    // ours, as any newly created file would be. fchown before fchmod, which it resets.
+    if (::fchown(fd_, existing->uid, existing->gid) != 0) {
+      // Not permitted: keep going with our own ownership.
+    }
+    if (::fchmod(fd_, existing->mode) != 0) {
+      const int err = errno;
+      ::close(std::exchange(fd_, -1));
+      ::unlink(temp_.c_str());
+      throw_cannot_write(target_, err);
+    }
+  }
+  sink_.emplace(fd_, "'" + target_.string() + "'");
+}
+
+void file_output::open_direct() {
+  final_ = target_;
+  // No O_TRUNC: a device or FIFO has nothing to truncate, and this is what a shell's
+  // `>` does for them too. O_NOCTTY: a terminal named here must not become ours.
+  fd_ = ::open(target_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd_ < 0) throw_cannot_write(target_, errno);
+  sink_.emplace(fd_, "'" + target_.string() + "'");
+}
+
 file_output::~file_output() {
-  if (committed_) return;
+  if (fd_ >= 0) ::close(fd_);
   // An unfinished run must not leave a half-written hidden file behind.
-  out_.close();
-  std::error_code ec;
-  std::filesystem::remove(temp_, ec);
+  if (!committed_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
 void file_output::commit() {
   if (committed_) return;
-  errno = 0;
-  out_.flush();
-  if (!out_) {
-    int err = errno;
-    throw_cannot_write(target_, err != 0 ? std::strerror(err) : "write failed");
+  sink_->flush();
+  // The data must be on disk before the rename makes it the target: otherwise a crash
+  // can leave an empty file where the old one was.
+  if (!direct() && ::fsync(fd_) != 0) sink_->fail(errno);
+  // close() can report what write() did not (e.g. ENOSPC on NFS). EINTR leaves the
+  // descriptor closed on Linux, and the data was already synced.
+  if (::close(std::exchange(fd_, -1)) != 0 && errno != EINTR) sink_->fail(errno);
+  if (!direct()) {
+    if (::rename(temp_.c_str(), final_.c_str()) != 0) sink_->fail(errno);
+    sync_directory(final_.parent_path());
   }
-  // close() writes what flush() may have left and reports a failure (e.g. ENOSPC on
-  // NFS, which often surfaces only at close).
-  errno = 0;
-  out_.close();
-  if (out_.fail()) {
-    int err = errno;
-    throw_cannot_write(target_, err != 0 ? std::strerror(err) : "close failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp_, target_, ec);
-  if (ec) throw_cannot_write(target_, ec.message());
   committed_ = true;
 }
 

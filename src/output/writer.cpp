@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -187,18 +188,25 @@ void append_json_record(std::string& out, schema s, const record& r) {
 
 class writer_base : public writer {
  public:
-  writer_base(schema s, std::ostream& out) : out_(out), schema_(s) {}
+  writer_base(schema s, byte_sink& out) : out_(out), schema_(s) {}
+  writer_base(schema s, std::unique_ptr<byte_sink> owned)
+      : owned_(std::move(owned)), out_(*owned_), schema_(s) {}
 
   void flush() override { out_.flush(); }
 
  protected:
-  // Records are assembled in a reused buffer and handed to the stream in one write.
+  // Records are assembled in a reused buffer and handed to the sink in one write. The
+  // buffer is cleared even when the write throws, so nothing is sent twice.
   void emit() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
+    struct clear_on_exit {
+      std::string& buf;
+      ~clear_on_exit() { buf.clear(); }
+    } guard{buf_};
+    out_.write(buf_);
   }
 
-  std::ostream& out_;
+  std::unique_ptr<byte_sink> owned_;  // only for the std::ostream overload
+  byte_sink& out_;
   schema schema_;
   std::string buf_;
   bool started_ = false;
@@ -221,10 +229,10 @@ class json_writer final : public writer_base {
 
   void finish() override {
     if (finished_) return;
-    finished_ = true;
     buf_ += started_ ? "\n]\n" : "[]\n";
     emit();
     out_.flush();
+    finished_ = true;
   }
 };
 
@@ -242,8 +250,8 @@ class jsonl_writer final : public writer_base {
 
   void finish() override {
     if (finished_) return;
-    finished_ = true;
     out_.flush();
+    finished_ = true;
   }
 };
 
@@ -336,13 +344,13 @@ class csv_writer final : public writer_base {
 
   void finish() override {
     if (finished_) return;
-    finished_ = true;
     // An empty run still gets its header, so readers see the columns.
     if (!started_) {
       append_header();
       emit();
     }
     out_.flush();
+    finished_ = true;
   }
 
  private:
@@ -417,17 +425,30 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-std::unique_ptr<writer> make_writer(format f, schema s, std::ostream& out) {
+namespace {
+
+template <class Sink>
+std::unique_ptr<writer> make_writer_on(format f, schema s, Sink&& out) {
   switch (f) {
     case format::json:
-      return std::make_unique<json_writer>(s, out);
+      return std::make_unique<json_writer>(s, std::forward<Sink>(out));
     case format::jsonl:
-      return std::make_unique<jsonl_writer>(s, out);
+      return std::make_unique<jsonl_writer>(s, std::forward<Sink>(out));
     case format::csv:
-      return std::make_unique<csv_writer>(s, out);
+      return std::make_unique<csv_writer>(s, std::forward<Sink>(out));
   }
   assert(false && "unknown format");
   return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<writer> make_writer(format f, schema s, byte_sink& out) {
+  return make_writer_on(f, s, out);
+}
+
+std::unique_ptr<writer> make_writer(format f, schema s, std::ostream& out) {
+  return make_writer_on(f, s, std::unique_ptr<byte_sink>(std::make_unique<ostream_sink>(out)));
 }
 
 }  // namespace pricescrape::output

@@ -3,11 +3,25 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <thread>
+
+extern char** environ;
 
 namespace pricescrape::testing {
 namespace {
@@ -94,7 +108,18 @@ INSTANTIATE_TEST_SUITE_P(
         bad_usage{{"--no-such-option"}, "no-such-option"},
         bad_usage{{"NOINPUT", "/nonexistent/urls.txt"}, "/nonexistent/urls.txt"},
         bad_usage{{"NOINPUT", "/tmp"}, "Is a directory"},
-        bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"}),
+        bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"},
+        // A line break in -A would end the header early and inject one of its own.
+        bad_usage{{"-A", "a\r\nX: y"}, "--user-agent"},
+        bad_usage{{"-A", "a\nX: y"}, "--user-agent"},
+        bad_usage{{"-H", "X-A: a\r\nX-B: b"}, "line break"},
+        // Every duration option refuses what is not a finite, positive, sane number.
+        bad_usage{{"--timeout", "nan"}, "--timeout"}, bad_usage{{"--timeout", "inf"}, "--timeout"},
+        bad_usage{{"--timeout", "0"}, "--timeout"}, bad_usage{{"--timeout", "1e9"}, "--timeout"},
+        bad_usage{{"--timeout", "-0"}, "--timeout"},
+        bad_usage{{"--connect-timeout", "nan"}, "--connect-timeout"},
+        bad_usage{{"--connect-timeout", "-inf"}, "--connect-timeout"},
+        bad_usage{{"--connect-timeout", "0.0000001"}, "--connect-timeout"}),
     [](const auto& param_info) {
       std::string name;
       for (const auto& arg : param_info.param.args)
@@ -340,6 +365,299 @@ TEST(Cli, JsonLogFormatWritesJsonLinesOnStderr) {
     ++n;
   }
   EXPECT_GE(n, 1);
+}
+
+// --- Output that cannot be written, odd -o targets, signals, descriptors ------------
+
+struct shell_result {
+  int exit_code = -1;  // 128 + signal when killed by one
+  std::string err;
+};
+
+// Runs `script` with /bin/sh, for the redirections run_cli cannot make (>/dev/full,
+// >&-, pipes into head). Its stderr is captured; end the script with `exec` so the
+// status is pricescrape's own.
+shell_result run_shell(const std::string& script) {
+  const auto err_path = temp_dir() / "shell-stderr.txt";
+  fs::remove(err_path);
+  const std::string command = "exec 2>'" + err_path.string() + "'; " + script;
+  const int status = std::system(command.c_str());
+  shell_result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(err_path);
+  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return r;
+}
+
+std::string cli_command(const std::vector<std::string>& args) {
+  std::string command = std::string("'") + PRICESCRAPE_CLI + "'";
+  for (const auto& a : args) command += " '" + a + "'";
+  return command;
+}
+
+int shop_requests() { return shop().stats().at("requests").get<int>(); }
+
+// `count` URLs of the widget page, each `delay_ms` slow at the shop.
+std::string widget_urls(const std::string& name, int count, int delay_ms = 0) {
+  std::string text;
+  for (int i = 0; i < count; ++i)
+    text += shop().http_url("/products/widget.html?" + name + "=" + std::to_string(i) +
+                            (delay_ms > 0 ? "&delay=" + std::to_string(delay_ms) : "")) +
+            "\n";
+  return write_file(name + ".txt", text);
+}
+
+TEST(CliOutput, StdoutOnAFullDeviceExitsThreeNamingTheCause) {
+  const auto input = widget_urls("full", 50);
+  const int before = shop_requests();
+  auto r = run_shell("exec " + cli_command({input, "-c", "1", "--no-progress"}) + " >/dev/full");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write to stdout: No space left on device"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;  // the cause, and no "50 ok" summary
+  // The batch stopped at the first failed write. Requests out by then: job 0, and the
+  // jobs that fetched while it was extracted, bounded by the body slots (concurrency +
+  // extraction threads, one per core).
+  const int sent = shop_requests() - before;
+  EXPECT_GE(sent, 1);
+  EXPECT_LE(sent, 1 + static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+TEST(CliOutput, ClosedStdoutIsRefusedBeforeAnyRequest) {
+  const auto input = widget_urls("closed", 3);
+  const int before = shop_requests();
+  auto r = run_shell("exec " + cli_command({input, "--no-progress"}) + " >&-");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write to stdout"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stdout is closed"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(shop_requests() - before, 0);
+}
+
+TEST(CliOutput, ClosedStdinIsAnInputError) {
+  const int before = shop_requests();
+  auto r = run_shell("exec " + cli_command({"-", "--no-progress"}) + " <&-");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot read stdin"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_EQ(shop_requests() - before, 0);
+}
+
+TEST(CliOutput, ClosedStdoutIsFineWithAnOutputFile) {
+  const auto input = widget_urls("closed-o", 2);
+  const auto target = temp_dir() / "closed-stdout.json";
+  fs::remove(target);
+  auto r = run_shell("exec " + cli_command({input, "-q", "--no-progress", "-o", target.string()}) +
+                     " >&-");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(target);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(parse_records(text, false).size(), 2u);
+}
+
+TEST(CliOutput, ReaderLeavingEndsTheRunQuietlyAndPromptly) {
+  // 40 URLs at 100 ms each, two at a time: two seconds of work if nothing stopped it.
+  const auto input = widget_urls("epipe", 40, 100);
+  const int before = shop_requests();
+  const auto status_path = temp_dir() / "epipe-status.txt";
+  auto r = run_shell("{ " + cli_command({input, "-c", "2", "-f", "jsonl", "--no-progress"}) +
+                     "; echo $? > '" + status_path.string() + "'; } | head -n 1 >/dev/null");
+  std::ifstream status_in(status_path);
+  int status = -1;
+  status_in >> status;
+  // The shell's status for death by SIGPIPE, what `cat`, `grep` and `yes` give too.
+  EXPECT_EQ(status, 128 + SIGPIPE) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  EXPECT_LT(shop_requests() - before, 40);
+}
+
+TEST(CliOutput, OutputThroughASymlinkKeepsTheLinkAndTheMode) {
+  const auto input = widget_urls("symlink", 2);
+  const auto dir = temp_dir() / "symlink-target";
+  fs::create_directories(dir);
+  const auto real = dir / "prices.json";
+  const auto link = temp_dir() / "prices-link.json";
+  { std::ofstream(real) << "old\n"; }
+  fs::permissions(real, fs::perms::owner_read | fs::perms::owner_write);
+  fs::remove(link);
+  fs::create_symlink(real, link);
+  auto r = run_cli(with_cacert({input, "-q", "-o", link.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::read_symlink(link), real);
+  std::ifstream in(real);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(parse_records(text, false).size(), 2u);
+  EXPECT_EQ(fs::status(real).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
+
+TEST(CliOutput, OutputToDevNullLeavesItACharacterDevice) {
+  const auto input = widget_urls("devnull", 2);
+  auto r = run_cli(with_cacert({input, "-q", "-o", "/dev/null"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(st.st_rdev, makedev(1, 3));
+  for (const auto& entry : fs::directory_iterator("/dev"))
+    EXPECT_EQ(entry.path().filename().string().find(".null.tmp"), std::string::npos);
+}
+
+TEST(CliOutput, OutputFileOnAFullDeviceExitsThree) {
+  const auto input = widget_urls("full-o", 3);
+  auto r = run_cli(with_cacert({input, "-o", "/dev/full"}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write '/dev/full': No space left on device"), std::string::npos)
+      << r.err;
+}
+
+// A small tmpfs, mounted for the test and unmounted after it.
+class small_tmpfs {
+ public:
+  explicit small_tmpfs(const fs::path& where) : dir_(where) {
+    fs::create_directories(dir_);
+    const std::string command = "mount -t tmpfs -o size=64k tmpfs '" + dir_.string() + "' 2>&1";
+    mounted_ = std::system(command.c_str()) == 0;
+  }
+  ~small_tmpfs() {
+    if (mounted_) std::system(("umount '" + dir_.string() + "'").c_str());
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+};
+
+TEST(CliOutput, FullFilesystemExitsThreeAndKeepsTheOldFile) {
+  const auto dir = temp_dir() / "tiny-fs";
+  small_tmpfs fs_guard(dir);
+  if (!fs_guard.mounted())
+    GTEST_SKIP() << "cannot mount a 64 KiB tmpfs at " << dir
+                 << " (needs root with CAP_SYS_ADMIN, as in a privileged container)";
+  const auto target = dir / "out.json";
+  { std::ofstream(target) << "old\n"; }
+  {
+    // Leave about 8 KiB free: room for some records, not for 200.
+    std::ofstream filler(dir / "filler", std::ios::binary);
+    filler << std::string(56 * 1024, 'x');
+  }
+  const auto input = widget_urls("tmpfs", 200);
+  const int before = shop_requests();
+  auto r = run_cli(with_cacert({input, "-c", "2", "-o", target.string()}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write '" + target.string() + "': No space left on device"),
+            std::string::npos)
+      << r.err;
+  std::ifstream in(target);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "old\n");
+  // No temporary left behind: the old file and the filler only.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 2);
+  EXPECT_LT(shop_requests() - before, 200);  // it stopped at the failure
+}
+
+TEST(CliSignals, SigtermExits143WithValidJson) {
+  const auto input = widget_urls("sigterm", 100, 300);
+  const auto target = temp_dir() / "sigterm.json";
+  fs::remove(target);
+  auto r = run_shell(cli_command({input, "-c", "2", "--no-progress", "-o", target.string()}) +
+                     " & pid=$!; sleep 1; kill -TERM $pid; wait $pid; exit $?");
+  EXPECT_EQ(r.exit_code, 143) << r.err;
+  EXPECT_NE(r.err.find("SIGTERM"), std::string::npos) << r.err;
+  std::ifstream in(target);
+  const auto records = parse_records(std::string((std::istreambuf_iterator<char>(in)), {}), false);
+  EXPECT_GE(records.size(), 2u);
+  EXPECT_LT(records.size(), 100u);
+  for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].at("index"), i);
+}
+
+TEST(CliLimits, ConcurrencyAboveTheSoftFileLimitWorks) {
+  // 300 requests at once need 300+ descriptors: more than a soft limit of 200, which
+  // pricescrape raises to the hard limit at start.
+  struct rlimit limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < 1024)
+    GTEST_SKIP() << "the hard open-files limit (" << limit.rlim_max << ") is too low";
+  const auto input = widget_urls("fdlimit", 300, 500);
+  const auto target = temp_dir() / "fdlimit.json";
+  auto r =
+      run_shell("ulimit -S -n 200 && exec " +
+                cli_command({input, "-c", "2000", "-v", "--no-progress", "-o", target.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 2000);
+  EXPECT_NE(r.err.find("open-files limit raised from 200 to "), std::string::npos)
+      << r.err.substr(0, 2000);
+  std::ifstream in(target);
+  const auto records = parse_records(std::string((std::istreambuf_iterator<char>(in)), {}), false);
+  ASSERT_EQ(records.size(), 300u);
+  std::size_t ok = 0;
+  for (const auto& rec : records) ok += rec.at("ok").get<bool>() ? 1 : 0;
+  EXPECT_EQ(ok, 300u);
+}
+
+// Starts the binary with stdout and stderr going to files, for tests that must watch
+// the shop while it runs.
+pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
+  std::vector<std::string> argv{PRICESCRAPE_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> raw;
+  for (auto& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  EXPECT_EQ(rc, 0) << std::strerror(rc);
+  return pid;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(CliSignals, SigintDuringAHugeExtractionExitsPromptly) {
+  // 40 MiB of paragraphs take several seconds of CPU to extract (the profile of this
+  // page shows ~1.5 s parse + ~1.8 s extraction per 20 MiB on an idle machine): the
+  // interrupt must not wait for that.
+  // A shop of its own: its in-flight gauge must not count what other tests abandoned.
+  demo_shop fresh;
+  const auto input = write_file("huge.txt", fresh.http_url("/__fault/oversized?mb=40") + "\n");
+  const auto out = temp_dir() / "huge.json", err = temp_dir() / "huge.err";
+  const pid_t pid = spawn_cli({input, "--max-body", "64MiB", "--no-progress"}, out, err);
+  ASSERT_GT(pid, 0);
+  // Wait until the shop has sent the whole page (its one request is no longer in
+  // flight), then give the client a moment to read the last bytes: from then on it
+  // extracts, for seconds.
+  const auto give_up = std::chrono::steady_clock::now() + 120s;
+  for (;;) {
+    const auto stats = fresh.stats();
+    if (stats.at("requests").get<int>() == 1 && stats.at("in_flight").get<int>() == 0) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up) << slurp(err);
+    std::this_thread::sleep_for(50ms);
+  }
+  std::this_thread::sleep_for(1s);
+  const auto signalled = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 130) << slurp(err);
+  EXPECT_LT(took, 5s) << "the interrupt waited for the extraction";
+  const auto records = parse_records(slurp(out), false);  // the array is closed
+  ASSERT_EQ(records.size(), 1u) << slurp(out);
+  EXPECT_EQ(records[0].at("index"), 0);
+  EXPECT_EQ(records[0].at("status"), 200);
+  EXPECT_EQ(records[0].at("error").at("kind"), "cancelled");
+  EXPECT_EQ(records[0].at("error").at("message"), "cancelled while the page was being extracted");
+  EXPECT_NE(slurp(err).find("interrupted"), std::string::npos) << slurp(err);
 }
 
 }  // namespace

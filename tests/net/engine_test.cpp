@@ -7,8 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace pricescrape::testing {
@@ -277,6 +282,65 @@ TEST(Engine, EmptyInputGivesNoRecords) {
   auto r = run("# nothing here\n\n", test_options(3));
   EXPECT_TRUE(r.records.empty());
   EXPECT_EQ(r.summary.records, 0u);
+}
+
+int shop_requests() { return shop().stats().at("requests").get<int>(); }
+
+TEST(EngineOutput, WriteFailureStopsTheBatchAndIsReported) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 100; ++i)
+    urls.push_back(shop().http_url("/products/widget.html?full=" + std::to_string(i)));
+  std::istringstream in(lines(urls));
+  url_source source(in);
+  const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  output::fd_sink sink(fd, "to stdout");
+  auto writer = output::make_writer(output::format::json, output::schema::fetch, sink);
+  auto options = test_options(1);
+  options.extract_threads = 1;
+  const int before = shop_requests();
+  auto summary = run_batch(source, *writer, options);
+  ::close(fd);
+  ASSERT_TRUE(summary.output_failed);
+  EXPECT_EQ(summary.output_failed->error_number, ENOSPC);
+  EXPECT_EQ(summary.output_failed->message, "cannot write to stdout: No space left on device");
+  EXPECT_EQ(summary.records, 0u);  // not one record reached the device
+  EXPECT_EQ(sink.bytes_written(), 0u);
+  EXPECT_FALSE(summary.interrupted);
+  // Stopped at the first record: job 0, and job 1 whose request went out while job 0
+  // was extracted (one slot, one pool thread), not the hundred.
+  const int sent = shop_requests() - before;
+  EXPECT_GE(sent, 1);
+  EXPECT_LE(sent, 2);
+}
+
+// A writer whose every write fails with something other than an output_error (a bug,
+// memory): the batch still ends with an output failure, not an exception.
+class throwing_writer final : public output::writer {
+ public:
+  void write(const output::record&) override {
+    ++writes;
+    throw std::runtime_error("boom");
+  }
+  void finish() override { ++finishes; }
+  void flush() override {}
+  int writes = 0;
+  int finishes = 0;
+};
+
+TEST(EngineOutput, AnyWriterExceptionBecomesTheOutputFailure) {
+  std::istringstream in(lines({shop().http_url("/products/widget.html?throw=1"), "not a url",
+                               shop().http_url("/products/widget.html?throw=2")}));
+  url_source source(in);
+  throwing_writer writer;
+  batch_summary summary;
+  ASSERT_NO_THROW(summary = run_batch(source, writer, test_options(1)));
+  ASSERT_TRUE(summary.output_failed);
+  EXPECT_EQ(summary.output_failed->message, "cannot write the output: boom");
+  EXPECT_EQ(summary.output_failed->error_number, 0);
+  EXPECT_EQ(writer.writes, 1);    // nothing is written after the failure
+  EXPECT_EQ(writer.finishes, 0);  // nor is the document closed over lost records
+  EXPECT_EQ(summary.records, 0u);
 }
 
 }  // namespace

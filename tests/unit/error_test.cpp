@@ -28,6 +28,7 @@ TEST(ErrorKind, NamesAreTheOutputFormat) {
   EXPECT_EQ(to_string(error_kind::not_html), "not_html");
   EXPECT_EQ(to_string(error_kind::no_price), "no_price");
   EXPECT_EQ(to_string(error_kind::cancelled), "cancelled");
+  EXPECT_EQ(to_string(error_kind::internal), "internal");
 }
 
 TEST(ErrorKind, ParseRejectsUnknownNames) {

@@ -4,6 +4,7 @@
 #include <pricescrape/error.hpp>
 #include <pricescrape/extract/product.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct extract_options {
   // Off, the light tree builder is tried first and the scan is skipped when structured
   // data settles the answer; tests prove both paths give the same product.
   bool full_dom_path = false;
+  // Set by the engine when the batch stops: long loops check it and give up, so an
+  // interrupt never waits for a huge page. Null: never stopped.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // CPU time (of the calling thread) each stage took, for `pricescrape --profile`.

@@ -2,23 +2,30 @@
 #pragma once
 
 #include <pricescrape/output/record.hpp>
+#include <pricescrape/output/sink.hpp>
 
 #include <memory>
 #include <ostream>
 
 namespace pricescrape::output {
 
+// Every call may throw output_error (from the sink): a record that cannot be written is
+// never dropped silently.
 class writer {
  public:
   virtual ~writer() = default;
   // Writes one record; the first call also writes what precedes it ('[' or the header).
   virtual void write(const record& r) = 0;
-  // Completes the document ("]" for json; the header for an empty csv). Idempotent.
+  // Completes the document ("]" for json; the header for an empty csv) and flushes.
+  // Idempotent once it has succeeded.
   virtual void finish() = 0;
-  // Pushes buffered bytes to the stream so pipelines see finished records promptly.
+  // Pushes buffered bytes to the sink so pipelines see finished records promptly.
   virtual void flush() = 0;
 };
 
+// The writer does not own `out`, which must outlive it.
+std::unique_ptr<writer> make_writer(format f, schema s, byte_sink& out);
+// For tests and benchmarks: writes through an ostream_sink the writer owns.
 std::unique_ptr<writer> make_writer(format f, schema s, std::ostream& out);
 
 // JSON string escaping (RFC 8259), shared by the writers and the logs. Appends `text`

@@ -2,7 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <thread>
 
 #include <fstream>
 #include <iterator>
@@ -50,7 +58,7 @@ TEST_F(FileOutput, CommitRenamesIntoPlace) {
   {
     file_output out(dir_ / "out.json");
     temp = out.temp_path();
-    out.stream() << "[]\n";
+    out.sink().write("[]\n");
     EXPECT_FALSE(fs::exists(dir_ / "out.json"));
     out.commit();
     EXPECT_FALSE(fs::exists(temp));
@@ -64,7 +72,7 @@ TEST_F(FileOutput, CommitRenamesIntoPlace) {
 TEST_F(FileOutput, CommitReplacesAnExistingFile) {
   { std::ofstream(dir_ / "out.csv") << "old contents that are longer\n"; }
   file_output out(dir_ / "out.csv");
-  out.stream() << "new\n";
+  out.sink().write("new\n");
   // Until the commit, the old file is what readers see.
   EXPECT_EQ(read_file(dir_ / "out.csv"), "old contents that are longer\n");
   out.commit();
@@ -76,7 +84,8 @@ TEST_F(FileOutput, DestructorRemovesUncommittedTemp) {
   {
     file_output out(dir_ / "out.json");
     temp = out.temp_path();
-    out.stream() << "[{\"partial\": ";
+    out.sink().write("[{\"partial\": ");
+    out.sink().flush();
     ASSERT_TRUE(fs::exists(temp));
   }
   EXPECT_FALSE(fs::exists(temp));
@@ -92,7 +101,7 @@ TEST_F(FileOutput, RelativeTargetUsesTheCurrentDirectory) {
   fs::current_path(dir_);
   file_output out("rel.jsonl");
   EXPECT_EQ(out.temp_path(), fs::path(".rel.jsonl.tmp-" + std::to_string(::getpid())));
-  out.stream() << "{}\n";
+  out.sink().write("{}\n");
   out.commit();
   EXPECT_EQ(read_file(dir_ / "rel.jsonl"), "{}\n");
 }
@@ -140,6 +149,180 @@ TEST_F(FileOutput, DirectoryTargetThrowsBeforeAnyWork) {
     EXPECT_EQ(std::string(e.what()), "cannot write '" + dir_.string() + "': Is a directory");
   }
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+mode_t mode_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_mode;
+}
+
+TEST_F(FileOutput, WritesThroughASymlinkAndKeepsTheLink) {
+  fs::create_directories(dir_ / "real");
+  { std::ofstream(dir_ / "real" / "data.json") << "old\n"; }
+  fs::create_symlink("real/data.json", dir_ / "link.json");  // relative, as `ln -s` makes
+  file_output out(dir_ / "link.json");
+  // The temporary sits beside the final target, so the rename cannot cross filesystems.
+  EXPECT_EQ(out.temp_path(), dir_ / "real" / (".data.json.tmp-" + std::to_string(::getpid())));
+  EXPECT_FALSE(out.direct());
+  out.sink().write("new\n");
+  out.commit();
+  EXPECT_TRUE(S_ISLNK(mode_of(dir_ / "link.json")));
+  EXPECT_EQ(fs::read_symlink(dir_ / "link.json"), "real/data.json");
+  EXPECT_EQ(read_file(dir_ / "real" / "data.json"), "new\n");
+  // Nothing else was created in either directory.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "real"), fs::directory_iterator()), 1);
+}
+
+TEST_F(FileOutput, DanglingSymlinkCreatesItsTarget) {
+  fs::create_directories(dir_ / "real");
+  fs::create_symlink(dir_ / "real" / "later.csv", dir_ / "link.csv");
+  file_output out(dir_ / "link.csv");
+  EXPECT_EQ(out.final_path(), dir_ / "real" / "later.csv");
+  out.sink().write("a,b\n");
+  out.commit();
+  EXPECT_TRUE(S_ISLNK(mode_of(dir_ / "link.csv")));
+  EXPECT_EQ(read_file(dir_ / "real" / "later.csv"), "a,b\n");
+}
+
+TEST_F(FileOutput, SymlinkLoopIsRefused) {
+  fs::create_symlink(dir_ / "b", dir_ / "a");
+  fs::create_symlink(dir_ / "a", dir_ / "b");
+  try {
+    file_output out(dir_ / "a");
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot write '" + (dir_ / "a").string() + "': Too many levels of symbolic links");
+  }
+}
+
+TEST_F(FileOutput, ReplacedFileKeepsItsPermissionBits) {
+  for (const mode_t mode : {0600, 0640, 0604}) {
+    const auto target = dir_ / ("mode-" + std::to_string(mode));
+    { std::ofstream(target) << "old\n"; }
+    ASSERT_EQ(::chmod(target.c_str(), mode), 0);
+    file_output out(target);
+    out.sink().write("new\n");
+    out.commit();
+    EXPECT_EQ(mode_of(target) & 07777, mode) << std::oct << mode;
+    EXPECT_EQ(read_file(target), "new\n");
+  }
+}
+
+TEST_F(FileOutput, NewFileGetsTheUmaskDefault) {
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  file_output out(dir_ / "fresh.json");
+  out.commit();
+  EXPECT_EQ(mode_of(dir_ / "fresh.json") & 07777, 0666 & ~mask);
+}
+
+TEST_F(FileOutput, DevNullIsWrittenDirectlyAndStaysADevice) {
+  struct stat before {};
+  ASSERT_EQ(::stat("/dev/null", &before), 0);
+  {
+    file_output out("/dev/null");
+    EXPECT_TRUE(out.direct());
+    EXPECT_TRUE(out.temp_path().empty());
+    out.sink().write("[]\n");
+    out.commit();
+  }
+  struct stat after {};
+  ASSERT_EQ(::stat("/dev/null", &after), 0);
+  EXPECT_TRUE(S_ISCHR(after.st_mode));
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_rdev, makedev(1, 3));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 0);
+}
+
+TEST_F(FileOutput, SymlinkToADeviceIsWrittenThrough) {
+  fs::create_symlink("/dev/null", dir_ / "sink");
+  file_output out(dir_ / "sink");
+  EXPECT_TRUE(out.direct());
+  out.sink().write("x\n");
+  out.commit();
+  EXPECT_TRUE(S_ISLNK(mode_of(dir_ / "sink")));
+  EXPECT_TRUE(S_ISCHR(mode_of("/dev/null")));
+}
+
+TEST_F(FileOutput, FifoIsWrittenDirectly) {
+  const auto fifo = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] {
+    std::ifstream in(fifo, std::ios::binary);  // opening blocks until the writer opens
+    received.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  });
+  {
+    file_output out(fifo);
+    EXPECT_TRUE(out.direct());
+    out.sink().write("[{\"index\": 0}]\n");
+    out.commit();
+  }
+  reader.join();
+  EXPECT_EQ(received, "[{\"index\": 0}]\n");
+  EXPECT_TRUE(S_ISFIFO(mode_of(fifo)));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(FileOutput, WriteFailureIsReportedWithItsErrno) {
+  file_output out("/dev/full");
+  EXPECT_TRUE(out.direct());
+  out.sink().write(std::string(100, 'x'));  // buffered: nothing written yet
+  try {
+    out.commit();
+    FAIL() << "no exception";
+  } catch (const output_error& e) {
+    EXPECT_EQ(e.error_number(), ENOSPC);
+    EXPECT_EQ(std::string(e.what()), "cannot write '/dev/full': No space left on device");
+  }
+}
+
+// A file size limit makes a write to a regular file fail (EFBIG) as a full disk would,
+// without needing one.
+class file_size_limit {
+ public:
+  explicit file_size_limit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);  // else the process is killed
+    rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~file_size_limit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+TEST_F(FileOutput, FailedWriteLeavesTheOldFileAndNoTemp) {
+  { std::ofstream(dir_ / "out.json") << "old\n"; }
+  fs::path temp;
+  {
+    file_output out(dir_ / "out.json");
+    temp = out.temp_path();
+    file_size_limit limit(8);
+    out.sink().write("[{\"index\": 0, \"url\": \"https://shop.example/\"}]\n");
+    try {
+      out.commit();
+      FAIL() << "no exception";
+    } catch (const output_error& e) {
+      EXPECT_EQ(e.error_number(), EFBIG);
+      EXPECT_EQ(std::string(e.what()),
+                "cannot write '" + (dir_ / "out.json").string() + "': File too large");
+    }
+    // Later calls fail the same way rather than write past the lost bytes.
+    EXPECT_THROW(out.sink().write("more"), output_error);
+  }
+  EXPECT_EQ(read_file(dir_ / "out.json"), "old\n");
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
 }
 
 }  // namespace
