@@ -67,13 +67,13 @@ host_controller::host_controller(host_settings settings, time_point now, std::ui
     : settings_(settings),
       start_(now),
       rng_(seed),
-      // Adaptive starts at two in flight and doubles per round trip until trouble, as
-      // TCP's slow start does: an unlimited host reaches its cap in a few round trips.
+      // Adaptive starts at two in flight and doubles every 100 ms until trouble (a slow
+      // start); the other modes leave concurrency to the engine's cap.
       in_flight_limit_(settings.mode == politeness_mode::adaptive ? 2.0 : 1e9),
       next_send_(now),
+      last_growth_(now),
       paused_until_(now),
       last_cut_(now),
-      last_growth_(now),
       cubic_c_(settings.tuning.cubic_c) {
   if (settings_.max_in_flight == 0) settings_.max_in_flight = std::numeric_limits<int>::max();
 }
@@ -163,7 +163,7 @@ host_change host_controller::finished(time_point now, const attempt_outcome& out
   if (outcome.limits.retry_after && is_refusal(outcome.status))
     pause(now, *outcome.limits.retry_after, "Retry-After", change);
   apply_quota(now, outcome.limits, change);
-  if (settings_.mode == politeness_mode::adaptive) adapt_to(now, outcome, change);
+  if (settings_.mode == politeness_mode::adaptive) adapt_to(now, outcome);
   change.new_rate = rate();
   change.rate_changed = change.new_rate != change.old_rate;
   if (change.rate_changed) ++stats_.rate_changes;
@@ -202,8 +202,7 @@ void host_controller::apply_quota(time_point now, const rate_limit_info& limits,
   quota_until_ = now + *limits.reset;
 }
 
-void host_controller::adapt_to(time_point now, const attempt_outcome& outcome,
-                               host_change& change) {
+void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
   if (outcome.challenge || is_refusal(outcome.status)) {
     on_refusal(now, outcome);
   } else if (is_overload(outcome)) {

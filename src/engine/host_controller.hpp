@@ -156,7 +156,7 @@ class host_controller {
   host_stats stats() const;
 
  private:
-  void adapt_to(time_point now, const attempt_outcome& outcome, host_change& change);
+  void adapt_to(time_point now, const attempt_outcome& outcome);
   void on_refusal(time_point now, const attempt_outcome& outcome);
   void on_success(time_point now);
   void on_overload(time_point now, const attempt_outcome& outcome);
@@ -190,7 +190,7 @@ class host_controller {
   double cubic_c_;                // lowered for hosts that answer probes with pauses
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
   time_point last_overload_{};
-  bool slow_start_ = true;  // in-flight limit doubling per round trip until trouble
+  bool slow_start_ = true;  // in-flight limit doubling per 100 ms until trouble
   int consecutive_challenges_ = 0;
   std::optional<host_failure> failure_;
   std::string failure_message_;

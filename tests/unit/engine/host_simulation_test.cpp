@@ -416,7 +416,9 @@ TEST(HostSimulation, NeverTripsTheBan) {
     EXPECT_EQ(r.succeeded, 600u) << s.name;
     no_control c(t0);
     const sim_result baseline = simulate(c, s.model, 600, 10, t0);
-    if (s.model.nodelay) EXPECT_GE(baseline.bans, 1) << s.name;
+    if (s.model.nodelay) {
+      EXPECT_GE(baseline.bans, 1) << s.name;
+    }
   }
 }
 
@@ -475,19 +477,25 @@ TEST(HostSimulation, AlternativesCompared) {
       aimd_in_flight c(t0);
       const auto r = simulate(c, s.model, 600, 10, t0);
       report("AIMD in-flight", s.name, r, limit);
-      if (refuses_at_once) EXPECT_GT(r.refused_share(), 0.2) << s.name;
+      if (refuses_at_once) {
+        EXPECT_GT(r.refused_share(), 0.2) << s.name;
+      }
     }
     {
       autothrottle c(t0);
       const auto r = simulate(c, s.model, 600, 10, t0);
       report("AutoThrottle", s.name, r, limit);
-      if (refuses_at_once) EXPECT_GT(r.refused_share(), 0.1) << s.name;
+      if (refuses_at_once) {
+        EXPECT_GT(r.refused_share(), 0.1) << s.name;
+      }
     }
     {
       gradient2 c(t0);
       const auto r = simulate(c, s.model, 600, 10, t0);
       report("Gradient2", s.name, r, limit);
-      if (refuses_at_once) EXPECT_GT(r.refused_share(), 0.5) << s.name;
+      if (refuses_at_once) {
+        EXPECT_GT(r.refused_share(), 0.5) << s.name;
+      }
     }
   }
 }
