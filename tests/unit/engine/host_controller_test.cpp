@@ -328,7 +328,7 @@ attempt_outcome transport(error_kind kind) {
 INSTANTIATE_TEST_SUITE_P(
     Outcomes, RetryPlan,
     testing::Values(retry_case{status(429), 1, true}, retry_case{status(503), 3, true},
-                    retry_case{status(503), 4, true}, retry_case{status(503), 5, false},
+                    retry_case{status(503), 4, false}, retry_case{status(503), 9, false},
                     retry_case{status(500), 1, true}, retry_case{status(502), 1, true},
                     retry_case{status(504), 1, true}, retry_case{status(408), 1, true},
                     retry_case{status(404), 1, false}, retry_case{status(403), 1, false},
