@@ -31,7 +31,8 @@ struct rate_limit_info {
 
 // Retry-After (RFC 9110 10.2.3) as delta-seconds or an HTTP-date in any of the three
 // forms (IMF-fixdate, RFC 850, asctime). A date in the past means 0; absurd delays are
-// clamped to one year. Locale-independent, unlike strptime.
+// clamped to one year. Hand-parsed, so locale-independent, unlike the strptime-based copy
+// in http/retry.cpp, which should forward here once the client is rewired.
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now);
 
@@ -45,10 +46,11 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
 std::optional<milliseconds> parse_reset(std::string_view value,
                                         std::chrono::system_clock::time_point now);
 
-// All of it from a response's headers. Precedence when several families are present:
-// the current IETF `RateLimit`/`RateLimit-Policy` fields, then the older
-// `RateLimit-Limit/-Remaining/-Reset`, then `X-RateLimit-*`; each field is taken from
-// the first family that has a valid value for it.
+// All of it from a response's headers. When several families are present, the first
+// with a valid value wins, whole: the current IETF `RateLimit`/`RateLimit-Policy`
+// fields (drafts 07 and later, and the `100;w=60` policies of drafts 03-06), then the
+// older `RateLimit-Limit/-Remaining/-Reset`, then `X-RateLimit-*` (or `X-Rate-Limit-*`).
+// Of several IETF policies the most restrictive counts.
 rate_limit_info parse_rate_limit(std::span<const header_field> headers,
                                  std::chrono::system_clock::time_point now);
 
