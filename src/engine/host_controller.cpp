@@ -117,7 +117,13 @@ steady_clock::duration host_controller::gap(time_point now) {
     if (settings_.jitter) delay *= std::uniform_real_distribution<double>(0.5, 1.5)(rng_);
     gap_s = delay;
   }
-  if (settings_.mode == politeness_mode::adaptive && rate_ > 0) gap_s = 1.0 / rate_;
+  if (settings_.mode == politeness_mode::adaptive && rate_ > 0) {
+    gap_s = 1.0 / rate_;
+    // In slow start the pace doubles every period: a gap longer than half of one would
+    // hold the next send to a pace already left behind.
+    if (rate_slow_start_)
+      gap_s = std::min(gap_s, seconds_f(settings_.tuning.slow_start_doubling).count() / 2);
+  }
   if (quota_rate_ > 0 && now < quota_until_) gap_s = std::max(gap_s, 1.0 / quota_rate_);
   gap_s = std::max(gap_s, seconds_f(crawl_delay_).count());
   // The ceiling is a minimum spacing rounded up, so no window ever holds more than it.
@@ -135,7 +141,7 @@ void host_controller::sent(time_point now) {
 
 host_change host_controller::finished(time_point now, const attempt_outcome& outcome) {
   if (in_flight_ > 0) --in_flight_;
-  latency_.add(outcome.latency);
+  latency_.add(std::chrono::duration_cast<milliseconds>(outcome.latency));
   if (outcome.status > 0) {
     ++stats_.responses;
     ++stats_.statuses[outcome.status >= 100 && outcome.status <= 599 ? outcome.status : 0];
@@ -219,25 +225,33 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
   // already acted on (TCP reacts once per window for the same reason).
   if (now - outcome.latency <= last_cut_) return;
   const auto& t = settings_.tuning;
-  // What the server accepted over the last window bounds its limit from above by at most
-  // its burst per window; the pace we sent at bounds it too once we are paced.
-  const double measured = measured_rate(now);
   last_cut_ = now;
   if (rate_ <= 0) {
-    // The first refusal ends the unpaced start; a second of counting is all there is, so
-    // find the limit by doubling the pace each second from what was accepted.
-    rate_ = std::max(t.min_rate, measured);
+    // The first refusal ends the unpaced start. The N requests accepted in the E seconds
+    // so far bound the limit loosely: N/E from above (a bucket let a burst through) and,
+    // when E is under a second, N/1s from below. Slow start begins at their geometric
+    // mean and doubles the pace until the next refusal.
+    const double elapsed = std::max(seconds_f(now - start_).count(), 0.001);
+    const double accepted = measured_rate(now) * std::max(elapsed, 1.0);
+    // Refused before anything was accepted, there is no estimate: start from 1/s.
+    rate_ = std::max(1.0, std::sqrt((accepted / elapsed) * (accepted / std::max(elapsed, 1.0))));
     rate_slow_start_ = true;
+    last_rate_growth_ = now;
     repace();
     return;
   }
-  // Out of slow start the pace overshoots little, and is the better estimate: the
-  // measured rate reads low when a pause fell in its window.
-  double found = rate_slow_start_ ? std::min(rate_, measured) : rate_;
+  // Leaving slow start, the last doubling overshot: the limit lies between half the pace
+  // and the pace, and what was accepted lately narrows it. Later the pace overshoots
+  // little and is the better estimate (the measured rate reads low when a pause fell in
+  // its window).
+  double found = rate_slow_start_
+                     ? std::max(rate_ / 2, std::min(rate_, measured_rate(now, t.exit_slots)))
+                     : rate_;
   // CUBIC's fast convergence (RFC 9438 4.7): refused again at or below the rate
   // remembered last time, the limit is lower than that; settle lower.
   if (!rate_slow_start_ && found <= remembered_rate_ * 1.01) found *= (1 + t.decrease) / 2;
   remembered_rate_ = std::max(t.min_rate, found);
+  successes_since_cut_ = 0;
   rate_slow_start_ = false;
   // A server that pauses us makes each probe cost a pause: probe more gently.
   if (outcome.limits.retry_after) cubic_c_ = std::max(cubic_c_ / 2, t.cubic_c / 16);
@@ -250,9 +264,14 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
 
 // A new pace applies from the last send, not from the one after the next.
 void host_controller::repace() {
-  if (rate_ > 0)
-    next_send_ = std::max(
-        next_send_, last_sent_ + std::chrono::ceil<steady_clock::duration>(seconds_f(1.0 / rate_)));
+  if (rate_ <= 0) return;
+  // A refusal means the server's bucket is full: one send slot is left empty so that it
+  // drains by one before the next request, which would otherwise be refused as well.
+  double gap_s = (1.0 + settings_.tuning.drain_slots) / rate_;
+  if (rate_slow_start_)
+    gap_s = std::min(gap_s, seconds_f(settings_.tuning.slow_start_doubling).count() / 2);
+  next_send_ = std::max(next_send_,
+                        last_sent_ + std::chrono::ceil<steady_clock::duration>(seconds_f(gap_s)));
 }
 
 void host_controller::on_overload(time_point now, const attempt_outcome& outcome) {
@@ -277,12 +296,21 @@ void host_controller::on_success(time_point now) {
   }
   if (rate_ <= 0) return;
   if (rate_slow_start_) {
-    rate_ += 1;  // one more per success: doubles each second at full use
+    // Doubling with time, not per success: a host first found at 1/s would otherwise
+    // take seconds to climb back. Only while the pace is used (a host with few URLs
+    // left does not inflate it).
+    const double dt = std::min(1.0, seconds_f(now - last_rate_growth_).count());
+    last_rate_growth_ = now;
+    rate_ *= std::exp2(dt / seconds_f(settings_.tuning.slow_start_doubling).count());
     return;
   }
   // CUBIC: concave back to the remembered rate, flat near it, convex beyond it, so a
   // limit that rose is found within seconds while a steady one is rarely overshot.
-  const double t = seconds_f(now - last_cut_).count() - cubic_k_;
+  // CUBIC's clock runs on answered requests, not seconds: each probe costs about one
+  // refusal, so probing per request keeps refusals the same share of the traffic on a
+  // host allowing 10/s as on one allowing 200/s. 40 answers make one "second".
+  ++successes_since_cut_;
+  const double t = successes_since_cut_ / settings_.tuning.cubic_requests_per_s - cubic_k_;
   rate_ = std::max(settings_.tuning.min_rate, remembered_rate_ * (1 + cubic_c_ * t * t * t));
 }
 
@@ -302,16 +330,25 @@ void host_controller::count_success(time_point now) {
 
 // Successes per second over the measuring window (at least one second, so the first
 // burst, which a server's bucket absorbs, does not read as its sustained rate).
-double host_controller::measured_rate(time_point now) {
+// Successes per second over the newest `recent` slots of the measuring window. Over the
+// whole window the span is at least a second, so the first burst, which a server's
+// bucket absorbs, does not read as its sustained rate.
+double host_controller::measured_rate(time_point now, std::size_t recent) {
   const auto slot_length =
       std::max(settings_.tuning.measure_window / static_cast<int>(slots), milliseconds(1));
   roll_slots((now - start_) / slot_length);
+  recent = std::clamp<std::size_t>(recent, 1, slots);
   std::uint64_t total = 0;
-  for (auto n : success_slots_) total += n;
+  for (std::size_t k = 0; k < recent; ++k) {
+    const auto slot = newest_slot_ - static_cast<std::int64_t>(k);
+    if (slot < 0) break;
+    total += success_slots_[slot % slots];
+  }
   const auto covered_from =
-      start_ + slot_length * std::max<std::int64_t>(0, newest_slot_ - (slots - 1));
-  const double span = std::max(1.0, seconds_f(now - covered_from).count());
-  return static_cast<double>(total) / span;
+      start_ + slot_length * std::max<std::int64_t>(0, newest_slot_ - (recent - 1));
+  double span = seconds_f(now - covered_from).count();
+  if (recent == slots) span = std::max(1.0, span);
+  return span > 0 ? static_cast<double>(total) / span : 0.0;
 }
 
 retry_plan host_controller::plan_retry(time_point now, int attempt,

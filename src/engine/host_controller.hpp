@@ -29,15 +29,21 @@ enum class politeness_mode {
   off,       // only the --rate ceiling, Crawl-delay and server pauses
 };
 
-// The adaptive pace's constants, chosen by the simulation in host_simulation_test.cpp.
-// The pace follows CUBIC (RFC 9438) in requests/s instead of a congestion window: after
-// a refusal it drops to `decrease` x the rate the server was found to accept, climbs
-// back quickly, lingers near that rate, then probes beyond it ever faster.
+// The adaptive pace's constants, chosen by the simulation in host_simulation_test.cpp
+// (the figures are in the README). The pace follows CUBIC (RFC 9438) in requests/s
+// instead of a congestion window: after a refusal it drops to `decrease` x the rate the
+// server was found to accept, climbs back quickly, lingers near that rate, then probes
+// beyond it ever faster.
 struct adaptive_tuning {
-  double decrease = 0.85;             // CUBIC's beta
-  double cubic_c = 0.0056;            // CUBIC's C, relative to the remembered rate, per s^3
-  double min_rate = 0.2;              // requests/s; a refused host still makes progress
-  milliseconds measure_window{1000};  // accepted requests are counted over this window
+  double decrease = 0.85;                  // CUBIC's beta
+  double cubic_c = 0.0056;                 // CUBIC's C, relative to the remembered rate, per unit^3
+  double cubic_requests_per_s = 40;        // answers per unit of CUBIC's clock
+  double min_rate = 0.2;                   // requests/s; a refused host still makes progress
+  milliseconds measure_window{1000};       // accepted requests are counted over this window
+  milliseconds slow_start_doubling{1000};  // pace doubling period between the first two
+                                           // refusals
+  std::size_t exit_slots = 4;              // eighths of the window measured when slow start ends
+  double drain_slots = 1;                  // send slots left empty after a refusal
 };
 
 struct host_settings {
@@ -79,9 +85,11 @@ struct decision {
 struct attempt_outcome {
   int status = 0;                   // 0 when the attempt failed below HTTP
   std::optional<error_kind> error;  // a transport error (connect, timeout, ...)
-  milliseconds latency{0};          // request sent to response complete
-  rate_limit_info limits;           // Retry-After and RateLimit fields, parsed
-  bool challenge = false;           // a bot challenge or captcha page (challenge.hpp)
+  // From sent() to finished(): the difference of the two `now`s, exactly, so the
+  // controller can tell which pace a request was sent under.
+  steady_clock::duration latency{};
+  rate_limit_info limits;  // Retry-After and RateLimit fields, parsed
+  bool challenge = false;  // a bot challenge or captcha page (challenge.hpp)
 };
 
 // Whether and when a failed attempt is tried again.
@@ -167,7 +175,7 @@ class host_controller {
   void apply_quota(time_point now, const rate_limit_info& limits, host_change& change);
   steady_clock::duration gap(time_point now);
   void count_success(time_point now);
-  double measured_rate(time_point now);
+  double measured_rate(time_point now, std::size_t recent = slots);
   void roll_slots(std::int64_t slot);
 
   host_settings settings_;
@@ -184,10 +192,12 @@ class host_controller {
   time_point last_sent_{};
   time_point last_growth_{};  // of the in-flight limit in slow start
   time_point paused_until_{};
-  time_point last_cut_{};         // refusals of requests sent before this do not cut again
-  double remembered_rate_ = 0;    // CUBIC's W_max: the accept rate found at the last cut
-  double cubic_k_ = 0;            // seconds from a cut back to the remembered rate
-  double cubic_c_;                // lowered for hosts that answer probes with pauses
+  time_point last_cut_{};       // refusals of requests sent before this do not cut again
+  double remembered_rate_ = 0;  // CUBIC's W_max: the accept rate found at the last cut
+  double successes_since_cut_ = 0;
+  double cubic_k_ = 0;  // seconds from a cut back to the remembered rate
+  double cubic_c_;      // lowered for hosts that answer probes with pauses
+  time_point last_rate_growth_{};
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
   time_point last_overload_{};
   bool slow_start_ = true;  // in-flight limit doubling per 100 ms until trouble

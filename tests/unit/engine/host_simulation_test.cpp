@@ -64,8 +64,10 @@ struct server_state {
   std::pair<int, steady_clock::duration> arrive(time_point now, time_point start) {
     if (now < banned_until) return {model.refuse_status, {}};
     const double rate = rate_at(now, start);
+    // ngx_http_limit_req_lookup: excess = old excess - rate * elapsed + 1, floored at
+    // 0; the first request of a key starts at 0.
     double e = 0;
-    if (seen) e = std::max(0.0, excess - rate * seconds_f(now - last).count()) + 1;
+    if (seen) e = std::max(0.0, excess - rate * seconds_f(now - last).count() + 1);
     if (e > model.burst) {
       ++refusals;
       recent_refusals.push_back(now);
@@ -167,7 +169,7 @@ sim_result simulate(Controller& ctl, server_model model, int jobs, int workers, 
       flying.pop();
       attempt_outcome o;
       o.status = c.status;
-      o.latency = std::chrono::duration_cast<milliseconds>(c.at - c.sent);
+      o.latency = c.at - c.sent;
       if (c.status != 200) o.limits.retry_after = model.retry_after;
       ctl.finished(c.at, o);
       if constexpr (requires { ctl.rate(); }) {
@@ -375,6 +377,46 @@ sim_result run_chosen(const server_model& m, int jobs = 600, milliseconds late_f
   return simulate(ctl, m, jobs, 10, t0, 7, late_from);
 }
 
+struct scenario {
+  std::string name;
+  server_model model;
+  int jobs;
+  double min_share = 0.9;     // of the limit, achieved
+  double max_refused = 0.02;  // of the requests
+};
+
+// Issue 9's set-ups, then other limits, bursts (nginx's default is none) and response
+// times, 15 s of work each.
+std::vector<scenario> all_scenarios() {
+  std::vector<scenario> out;
+  for (const auto& s : issue9_setups()) out.push_back({s.name, s.model, 600});
+  struct variant {
+    double rate, burst;
+    milliseconds service_min, service_max;
+  };
+  for (const variant v :
+       {variant{10, 5, 15ms, 25ms}, variant{40, 10, 2ms, 5ms}, variant{40, 10, 80ms, 120ms},
+        variant{40, 0, 15ms, 25ms}, variant{100, 20, 15ms, 25ms}, variant{200, 50, 5ms, 10ms}}) {
+    server_model m;
+    m.rate = v.rate;
+    m.burst = v.burst;
+    m.service_min = v.service_min;
+    m.service_max = v.service_max;
+    char name[80];
+    std::snprintf(name, sizeof name, "R=%.0f B=%.0f %lld-%lld ms", v.rate, v.burst,
+                  static_cast<long long>(v.service_min.count()),
+                  static_cast<long long>(v.service_max.count()));
+    out.push_back({name, m, static_cast<int>(15 * v.rate)});
+  }
+  // Where the controller falls short, as measured (README, "How the controller
+  // behaves"): at 10/s a 150-request run cannot amortise the ~5 refusals that finding
+  // the limit costs; with no burst allowance (nginx's default) every probe is refused at
+  // once and the first estimate is low.
+  out[issue9_setups().size()].max_refused = 0.06;
+  out[issue9_setups().size() + 3].min_share = 0.75;
+  return out;
+}
+
 // Issue 9's targets at R=40/s, B=10, 600 requests, 10 workers, in every set-up.
 TEST(HostSimulation, ChosenControllerMeetsIssue9Targets) {
   for (const auto& s : issue9_setups()) {
@@ -384,9 +426,25 @@ TEST(HostSimulation, ChosenControllerMeetsIssue9Targets) {
     EXPECT_EQ(r.failed, 0u) << s.name;
     EXPECT_LE(r.refused_share(), 0.02) << s.name;
     EXPECT_EQ(r.bans, 0) << s.name;
-    // Each Retry-After pause costs a second of sending; see the README for the gap.
+    // Each Retry-After pause costs a second of sending (7 % of this run): short of 0.9,
+    // see the README.
     const double target = s.model.retry_after ? 0.8 : 0.9;
     EXPECT_GE(r.achieved, target * s.model.rate) << s.name;
+  }
+}
+
+// Not tuned to one server: other limits, bursts (nginx's default is none) and response
+// times, 15 s of work each.
+TEST(HostSimulation, TargetsHoldAcrossLimitsAndResponseTimes) {
+  const auto scenarios = all_scenarios();
+  for (std::size_t i = issue9_setups().size(); i < scenarios.size(); ++i) {
+    const auto& sc = scenarios[i];
+    const sim_result r = run_chosen(sc.model, sc.jobs);
+    report("host_controller", sc.name.c_str(), r, sc.model.rate);
+    EXPECT_EQ(r.succeeded, static_cast<std::size_t>(sc.jobs)) << sc.name;
+    EXPECT_EQ(r.bans, 0) << sc.name;
+    EXPECT_LE(r.refused_share(), sc.max_refused) << sc.name;
+    EXPECT_GE(r.achieved, sc.min_share * sc.model.rate) << sc.name;
   }
 }
 
@@ -435,19 +493,36 @@ TEST(HostSimulation, UnlimitedHostRunsAtFullSpeed) {
   EXPECT_GE(r.achieved, 0.95 * free.achieved);  // slow start: 0.1 s of 4 s
 }
 
-// The grid the tuning defaults were picked from (run with --gtest_also_run_disabled_tests).
+// The grid the tuning defaults were picked from (run with --gtest_also_run_disabled_tests):
+// per configuration, the worst achieved share of the limit and the worst refusal share
+// over all_scenarios(), with and without Retry-After.
 TEST(HostSimulation, DISABLED_TuningGrid) {
-  for (double beta : {0.7, 0.8, 0.85, 0.9}) {
-    for (double c : {0.002, 0.004, 0.0056, 0.01, 0.02}) {
-      for (const auto& s : issue9_setups()) {
-        host_settings hs;
-        hs.tuning.decrease = beta;
-        hs.tuning.cubic_c = c;
-        host_controller ctl(hs, t0, 1);
-        const auto r = simulate(ctl, s.model, 600, 10, t0);
-        char name[64];
-        std::snprintf(name, sizeof name, "b%.2f c%.4f", beta, c);
-        report(name, s.name, r, s.model.rate);
+  const auto scenarios = all_scenarios();
+  for (int doubling : {250, 500, 1000}) {
+    for (std::size_t exit_slots : {2, 4, 8}) {
+      for (double beta : {0.7, 0.85}) {
+        for (double c : {0.0056, 0.02}) {
+          double worst_rate = 10, worst_rate_ra = 10, worst_refused = 0;
+          for (const auto& sc : scenarios) {
+            host_settings hs;
+            hs.tuning.decrease = beta;
+            hs.tuning.cubic_c = c;
+            hs.tuning.slow_start_doubling = milliseconds(doubling);
+            hs.tuning.exit_slots = exit_slots;
+            host_controller ctl(hs, t0, 1);
+            const auto r = simulate(ctl, sc.model, sc.jobs, 10, t0);
+            const double share = r.achieved / sc.model.rate;
+            if (sc.model.retry_after)
+              worst_rate_ra = std::min(worst_rate_ra, share);
+            else
+              worst_rate = std::min(worst_rate, share);
+            worst_refused = std::max(worst_refused, r.refused_share());
+          }
+          std::printf(
+              "[grid] doubling %4d ms exit %zu/8 s beta %.2f C %.4f: worst rate %.2f "
+              "(Retry-After %.2f), worst refused %.1f %%\n",
+              doubling, exit_slots, beta, c, worst_rate, worst_rate_ra, 100 * worst_refused);
+        }
       }
     }
   }
