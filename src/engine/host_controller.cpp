@@ -73,7 +73,7 @@ host_controller::host_controller(host_settings settings, time_point now, std::ui
       next_send_(now),
       last_growth_(now),
       paused_until_(now),
-      last_cut_(now),
+      last_cut_(time_point::min()),
       cubic_c_(settings.tuning.cubic_c) {
   if (settings_.max_in_flight == 0) settings_.max_in_flight = std::numeric_limits<int>::max();
 }
@@ -151,7 +151,6 @@ host_change host_controller::finished(time_point now, const attempt_outcome& out
   if (is_refusal(outcome.status)) ++stats_.refusals;
 
   host_change change;
-  change.old_rate = rate();
   if (outcome.challenge) {
     ++stats_.challenges;
     ++consecutive_challenges_;
@@ -170,9 +169,20 @@ host_change host_controller::finished(time_point now, const attempt_outcome& out
     pause(now, *outcome.limits.retry_after, "Retry-After", change);
   apply_quota(now, outcome.limits, change);
   if (settings_.mode == politeness_mode::adaptive) adapt_to(now, outcome);
-  change.new_rate = rate();
-  change.rate_changed = change.new_rate != change.old_rate;
-  if (change.rate_changed) ++stats_.rate_changes;
+  // Reported (for -v and the counter) when the pace is cut, first set, or has grown by
+  // a tenth since last reported: CUBIC moves it a little on every answer.
+  const double now_rate = rate();
+  const bool cut = now_rate < reported_rate_;
+  const bool grew = now_rate >= reported_rate_ * 1.1 && now_rate != reported_rate_;
+  if (cut || grew || (reported_rate_ > 0 && now_rate == 0)) {
+    change.rate_changed = true;
+    change.old_rate = reported_rate_;
+    change.new_rate = now_rate;
+    reported_rate_ = now_rate;
+    ++stats_.rate_changes;
+  } else {
+    change.old_rate = change.new_rate = reported_rate_;
+  }
   return change;
 }
 

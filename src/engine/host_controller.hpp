@@ -102,6 +102,8 @@ struct retry_plan {
 
 // What a finished attempt changed, for -v logging.
 struct host_change {
+  // The pace was cut, first set, or grew by a tenth since last reported (not on every
+  // small step of the adaptive climb).
   bool rate_changed = false;
   double old_rate = 0;  // requests/s; 0 = unpaced
   double new_rate = 0;
@@ -184,9 +186,10 @@ class host_controller {
   milliseconds crawl_delay_{0};
 
   std::size_t in_flight_ = 0;
-  double in_flight_limit_;  // adaptive, in [1, max_in_flight]
-  double rate_ = 0;         // adaptive pace; 0 = unpaced until the first refusal
-  double quota_rate_ = 0;   // from RateLimit remaining/reset; 0 = none
+  double in_flight_limit_;    // adaptive, in [1, max_in_flight]
+  double rate_ = 0;           // adaptive pace; 0 = unpaced until the first refusal
+  double reported_rate_ = 0;  // the pace last reported in a host_change
+  double quota_rate_ = 0;     // from RateLimit remaining/reset; 0 = none
   time_point quota_until_{};
   time_point next_send_{};
   time_point last_sent_{};

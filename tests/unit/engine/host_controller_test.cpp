@@ -231,13 +231,73 @@ TEST(HostController, RefusalCutsThePaceNotTheInFlightLimit) {
   const auto limit = c.in_flight_limit();
   c.sent(now);
   const host_change change = c.finished(now + 20ms, status(429));
-  EXPECT_TRUE(change.rate_changed);
+  EXPECT_TRUE(change.rate_changed);  // first set
   EXPECT_EQ(change.old_rate, 0.0);
   EXPECT_GT(change.new_rate, 0.0);
   EXPECT_LE(change.new_rate, 60.0);  // at most what was accepted over the last second
   EXPECT_EQ(c.in_flight_limit(), limit);
   EXPECT_EQ(c.stats().refusals, 1u);
   EXPECT_EQ(c.stats().rate_changes, 1u);
+}
+
+// The first refusal ends the unpaced start: N accepted in E < 1 s give the bounds N/E
+// and N/1s, and the pace starts at their geometric mean.
+TEST(HostController, FirstRefusalStartsAPaceBetweenTheBurstsBounds) {
+  host_controller c(host_settings{}, t0, 1);
+  for (int i = 0; i < 16; ++i) {
+    c.sent(t0 + milliseconds(i * 10));
+    c.finished(t0 + milliseconds(i * 10 + 5), ok(5ms));
+  }
+  c.sent(t0 + 195ms);
+  c.finished(t0 + 200ms, status(429));
+  // 16 accepted in 0.2 s: between 16/s and 80/s, at sqrt(16 * 80) = 35.8/s.
+  EXPECT_NEAR(c.rate(), 35.8, 0.1);
+}
+
+TEST(HostController, RefusedBeforeAnythingWasAcceptedStartsAtOnePerSecond) {
+  host_controller c(host_settings{}, t0, 1);
+  c.sent(t0);
+  c.finished(t0 + 20ms, status(503));
+  EXPECT_DOUBLE_EQ(c.rate(), 1.0);
+}
+
+// Between the first two refusals the pace doubles per second of answers; the second
+// refusal cuts it to 0.85 of what was found, and CUBIC brings it back to that rate and
+// then past it.
+TEST(HostController, SlowStartThenCubic) {
+  host_controller c(host_settings{}, t0, 1);
+  c.sent(t0);
+  c.finished(t0 + 20ms, status(429));
+  ASSERT_DOUBLE_EQ(c.rate(), 1.0);
+  time_point now = t0 + 20ms;
+  for (int i = 0; i < 4; ++i) {  // one answer every 250 ms for a second
+    now += 250ms;
+    c.sent(now - 10ms);
+    c.finished(now, ok(10ms));
+  }
+  EXPECT_NEAR(c.rate(), 2.0, 0.01);
+  c.sent(now);
+  now += 10ms;
+  c.finished(now, status(429));
+  // Leaving slow start, the limit is the pace (2/s) narrowed by what was accepted
+  // lately (4 in the last half second): 2/s, cut to 0.85 of it.
+  EXPECT_NEAR(c.rate(), 1.7, 0.01);
+  // Reported: set at 1/s, each 19 % step of the climb to 2/s (four), the cut to 1.7/s.
+  EXPECT_EQ(c.stats().rate_changes, 6u);
+  // CUBIC: back at the remembered 2/s after K = cbrt(0.15 / 0.0056) = 3 units of 40
+  // answers, level there, then beyond it.
+  for (int i = 0; i < 120; ++i) {
+    now += 500ms;
+    c.sent(now - 10ms);
+    c.finished(now, ok(10ms));
+  }
+  EXPECT_NEAR(c.rate(), 2.0, 0.01);
+  for (int i = 0; i < 120; ++i) {
+    now += 500ms;
+    c.sent(now - 10ms);
+    c.finished(now, ok(10ms));
+  }
+  EXPECT_NEAR(c.rate(), 2.0 * (1 + 0.0056 * 27), 0.01);  // 3 units past K
 }
 
 // Refusals of requests sent before a cut were paced by the old rate: one cut per round.
