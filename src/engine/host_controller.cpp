@@ -1,6 +1,7 @@
 #include "engine/host_controller.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -46,6 +47,21 @@ std::string whole_seconds(milliseconds d) {
 }
 
 }  // namespace
+
+std::optional<double> parse_rate_option(std::string_view text) {
+  double per = 1;
+  if (text.ends_with("/s")) {
+    text.remove_suffix(2);
+  } else if (text.ends_with("/m")) {
+    text.remove_suffix(2);
+    per = 60;
+  }
+  double n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || !(n > 0) || !std::isfinite(n))
+    return std::nullopt;
+  return n / per;
+}
 
 void latency_window::add(milliseconds latency) noexcept {
   samples_[next_] = latency.count();

@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 
 namespace pricescrape::engine {
 
@@ -60,6 +61,10 @@ struct host_settings {
   milliseconds challenge_pause{30'000};  // pause after a challenge page
   adaptive_tuning tuning;
 };
+
+// `--rate`'s value: "N", "N/s" or "N/m" (N > 0, decimals allowed) as requests per second;
+// nullopt for anything else.
+std::optional<double> parse_rate_option(std::string_view text);
 
 // Why a host refuses further work: the engine maps this to the record's error kind.
 enum class host_failure {

@@ -487,6 +487,16 @@ TEST(HostController, StatsCountEveryOutcome) {
   EXPECT_EQ(s.latency_p50, 20ms);
 }
 
+TEST(RateOption, PerSecondOrPerMinute) {
+  EXPECT_EQ(parse_rate_option("40"), 40.0);
+  EXPECT_EQ(parse_rate_option("40/s"), 40.0);
+  EXPECT_EQ(parse_rate_option("120/m"), 2.0);
+  EXPECT_EQ(parse_rate_option("0.5/s"), 0.5);
+  EXPECT_EQ(parse_rate_option("30/m"), 0.5);
+  for (const char* bad : {"", "/s", "0", "-1/s", "40/h", "40 /s", "fast", "1e999", "nan"})
+    EXPECT_EQ(parse_rate_option(bad), std::nullopt) << bad;
+}
+
 TEST(LatencyWindow, QuantilesOfTheLastSamplesOnly) {
   latency_window w;
   EXPECT_EQ(w.quantile(0.5), 0ms);
