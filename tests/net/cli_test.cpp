@@ -135,6 +135,20 @@ TEST(Cli, BadCaBundleContentExitsTwoBeforeAnyRequest) {
   EXPECT_NE(r.err.find("--cacert"), std::string::npos) << r.err;
 }
 
+// The reader thread reads stdin while the io thread writes records: with std::cin tied to
+// std::cout (the default), each read flushed std::cout from the reader thread and records
+// came out twice (222 lines for 200 URLs).
+TEST(Cli, ManyUrlsOnStdinGiveEachRecordExactlyOnce) {
+  std::string input;
+  for (int i = 0; i < 600; ++i)
+    input += shop().http_url("/products/widget.html?i=" + std::to_string(i)) + "\n";
+  auto r = run_cli(with_cacert({"-", "-f", "jsonl", "-q", "-c", "8"}), input);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 600u);
+  for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i].at("index"), i);
+}
+
 TEST(Cli, StdinJsonlAndExitCodeOne) {
   const std::string input = shop().https_url("/products/widget.html") + "\n" + "# comment\n\n" +
                             shop().https_url("/missing.html") + "\nnot a url\n";
