@@ -2,6 +2,7 @@
 // and tree construction where well-formed pages take them, and declines wherever the
 // standard's error recovery would shape the tree: then gumbo parses the page.
 #include "extract/light_html.hpp"
+#include "extract/work.hpp"
 
 #include <pricescrape/detail/ascii.hpp>
 #include <pricescrape/detail/utf8.hpp>
@@ -782,8 +783,11 @@ const GumboNode* builder::run() {
   document_->v.document.public_identifier = "";
   document_->v.document.system_identifier = "";
   std::size_t i = 0;
+  std::size_t last_counted = 0;
   const std::size_t n = src_.size();
   while (i < n && !failed_) {
+    count_work(1 + (i - last_counted) / 64);  // a tag, and the text before it
+    last_counted = i;
     const void* lt = std::memchr(src_.data() + i, '<', n - i);
     const std::size_t at = lt ? static_cast<std::size_t>(static_cast<const char*>(lt) - src_.data()) : n;
     if (at > i) characters(i, at);
@@ -915,7 +919,12 @@ std::size_t builder::start_tag(std::size_t lt) {
       decline();
       return n;
     }
-    // An attribute.
+    // An attribute. Past the cap, gumbo gets the page with the rest blanked out (and
+    // the duplicate check below stays bounded).
+    if (t.attribute_count >= max_attributes_per_element) {
+      decline();
+      return n;
+    }
     if (attributes_.size() <= t.attribute_count) attributes_.emplace_back();
     attribute_token& a = attributes_[t.attribute_count];
     a.name.clear();
