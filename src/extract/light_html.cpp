@@ -776,8 +776,36 @@ void builder::close_cell() {
 
 // -- tokenizer ------------------------------------------------------------------------
 
+// True when `html` (valid UTF-8) holds a code point gumbo's input reader turns into
+// U+FFFD wherever it appears (text, names, values): C0 controls other than whitespace,
+// DEL and C1 controls, and the noncharacters U+FDD0..U+FDEF and U+xFFFE/U+xFFFF. Found
+// by the light_html fuzzer (a 0x1D inside an attribute name).
+bool has_code_points_gumbo_replaces(std::string_view html) {
+  const auto* p = reinterpret_cast<const unsigned char*>(html.data());
+  const std::size_t n = html.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c < 0x20) {
+      if (c != '\t' && c != '\n' && c != '\f' && c != '\r') return true;
+    } else if (c == 0x7F) {
+      return true;
+    } else if (c == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) {
+      return true;  // U+0080..U+009F
+    } else if (c == 0xEF && i + 2 < n &&
+               ((p[i + 1] == 0xB7 && p[i + 2] >= 0x90 && p[i + 2] <= 0xAF) ||
+                (p[i + 1] == 0xBF && p[i + 2] >= 0xBE))) {
+      return true;  // U+FDD0..U+FDEF, U+FFFE, U+FFFF
+    } else if (c >= 0xF0 && i + 3 < n && (p[i + 1] & 0x0F) == 0x0F && p[i + 2] == 0xBF &&
+               p[i + 3] >= 0xBE) {
+      return true;  // U+1FFFE, U+1FFFF, ... U+10FFFF
+    }
+  }
+  return false;
+}
+
 const GumboNode* builder::run() {
   if (std::memchr(src_.data(), '\0', src_.size()) != nullptr) return nullptr;
+  if (has_code_points_gumbo_replaces(src_)) return nullptr;
   document_ = new_node(GUMBO_NODE_DOCUMENT);
   document_->v.document.name = "";
   document_->v.document.public_identifier = "";

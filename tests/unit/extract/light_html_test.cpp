@@ -115,6 +115,14 @@ TEST(LightHtml, DeclinesWhatNeedsTheStandardsErrorRecovery) {
       "<svg><div>breakout</div></svg>",
       "<div a=1 a=2 b=3>repeated attribute</div>",
       "<img src=x / alt=y>",
+      // Code points gumbo reads as U+FFFD (the light_html fuzzer's first finding).
+      "<p class\x1d\"price\">x</p>",
+      "<p>a\x01b</p>",
+      "<p>a\x7f</p>",
+      "<p title=\"\xC2\x85\">x</p>",
+      "<p>\xEF\xB7\x90</p>",
+      "<p>\xEF\xBF\xBE</p>",
+      "<p>\xF0\x9F\xBF\xBF</p>",
   };
   for (const auto& page : pages) {
     const comparison c = compare_trees(page);
