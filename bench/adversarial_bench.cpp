@@ -83,5 +83,36 @@ int main(int argc, char** argv) {
       row(std::string(f.name).c_str(), n, page, k == 16 ? 1 : 3);
     }
   }
+  // gumbo's parse is the one step extract_options::stop cannot interrupt: its time on
+  // 16 MiB pages (the body cap) that the light builder declines.
+  std::printf("\n%-40s %9s %14s %14s\n", "gumbo parse, 16 MiB (not interruptible)", "MB",
+              "parse ms(cpu)", "total ms(cpu)");
+  const auto parse_row = [](const char* name, const std::string& page) {
+    const std::uint64_t t0 = pricescrape::detail::thread_cpu_ns();
+    const extraction r = extract_product({page, "text/html; charset=utf-8", ""});
+    const double total = static_cast<double>(pricescrape::detail::thread_cpu_ns() - t0) / 1e6;
+    std::printf("%-40s %9.2f %14.1f %14.1f%s\n", name, static_cast<double>(page.size()) / 1e6,
+                static_cast<double>(r.times.parse_ns) / 1e6, total,
+                r.times.full_parse ? "" : " (light builder)");
+  };
+  const std::size_t cap = 16u << 20;
+  {
+    // A stray end tag first: the light builder declines, gumbo builds it all.
+    std::string page = "<html><body></span>";
+    const std::string item =
+        "<div class=\"item\"><a href=\"/p/1\">Other product</a><span>3,50 &euro;</span></div>\n";
+    while (page.size() + item.size() < cap) page += item;
+    parse_row("listing rows, declined", page);
+  }
+  {
+    std::string page = adversarial::paragraphs_under_deep_stack(0);
+    while (page.size() + 7 < cap) page += "<p></p>";
+    parse_row("<p></p> under 500 open elements", page);
+  }
+  {
+    std::string page = "<html><body></span>";
+    while (page.size() + 5 < cap) page += "<b>x</b>";
+    parse_row("<b>x</b> (formatting elements)", page);
+  }
   return 0;
 }
