@@ -19,6 +19,13 @@
 
 namespace pricescrape::extract::detail {
 
+// gumbo's tokenizer checks each attribute against every earlier one of the element
+// (to drop duplicates), so an element with a million attributes took 15 minutes. The
+// attributes after this many are blanked out before gumbo parses (limit_nesting), and
+// the light builder declines such elements. Real elements have a few dozen at most
+// (19 in both corpora).
+inline constexpr std::size_t max_attributes_per_element = 64;
+
 // A bump allocator for one tree: nodes, attribute and text copies live until it dies.
 class node_arena {
  public:
@@ -44,6 +51,8 @@ class node_arena {
 // The document node of `html`'s tree, allocated in `arena`, or nullptr when the page
 // needs the full HTML5 tree builder. `html` must be valid UTF-8 and outlive the tree
 // (nodes point into it for their original text).
-const GumboNode* build_light_tree(std::string_view html, node_arena& arena);
+// `max_depth`, when given, receives the most elements that were open at once.
+const GumboNode* build_light_tree(std::string_view html, node_arena& arena,
+                                  std::size_t* max_depth = nullptr);
 
 }  // namespace pricescrape::extract::detail
