@@ -1,5 +1,7 @@
 #include "engine/challenge.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <array>
 #include <string>
 
@@ -7,14 +9,7 @@ namespace pricescrape::engine {
 
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using detail::iequals_ascii;
 
 struct signature {
   std::string_view needle;  // lower case
@@ -75,11 +70,11 @@ challenge_verdict detect_challenge(int status, std::span<const header_field> hea
   for (const auto& [name, value] : headers) {
     // Cloudflare's documented signal for a challenge it served (managed, JS or
     // interactive); "cf-mitigated" has no other value today.
-    if (iequals(name, "cf-mitigated") && iequals(value, "challenge"))
+    if (iequals_ascii(name, "cf-mitigated") && iequals_ascii(value, "challenge"))
       return {bot_wall::cloudflare, "cf-mitigated: challenge"};
   }
   std::string text(body.substr(0, challenge_scan_bytes));
-  for (auto& c : text) c = lower(c);
+  for (auto& c : text) c = detail::to_lower_ascii(c);
   // "Access Denied" plus a reference number is Akamai's block page even without the
   // edgesuite link; Imperva's page says "Request unsuccessful" next to its resource.
   for (const auto& s : strong) {

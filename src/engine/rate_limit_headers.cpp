@@ -1,5 +1,7 @@
 #include "engine/rate_limit_headers.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -17,14 +19,7 @@ constexpr std::int64_t max_delay_s = 365LL * 24 * 3600;  // one year: absurd bey
 bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using detail::iequals_ascii;
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -165,7 +160,7 @@ bool read_member(std::string_view s, std::size_t& i, sf_item& item) {
       if (value.empty() && i < s.size() && s[i] == '"' && !read_string(s, i, value)) return false;
     }
     if (key.empty()) return false;
-    for (auto& c : key) c = lower(c);
+    for (auto& c : key) c = detail::to_lower_ascii(c);
     item.params.emplace_back(std::move(key), std::move(value));
     skip_spaces(s, i);
   }
@@ -211,23 +206,24 @@ fields collect(std::span<const header_field> headers) {
     if (!slot) slot = v;
   };
   for (const auto& [name, value] : headers) {
-    if (iequals(name, "RateLimit"))
+    if (iequals_ascii(name, "RateLimit"))
       append_list(f.rate_limit, value);
-    else if (iequals(name, "RateLimit-Policy"))
+    else if (iequals_ascii(name, "RateLimit-Policy"))
       append_list(f.policy, value);
-    else if (iequals(name, "Retry-After"))
+    else if (iequals_ascii(name, "Retry-After"))
       first(f.retry_after, value);
-    else if (iequals(name, "RateLimit-Limit"))
+    else if (iequals_ascii(name, "RateLimit-Limit"))
       first(f.old_limit, value);
-    else if (iequals(name, "RateLimit-Remaining"))
+    else if (iequals_ascii(name, "RateLimit-Remaining"))
       first(f.old_remaining, value);
-    else if (iequals(name, "RateLimit-Reset"))
+    else if (iequals_ascii(name, "RateLimit-Reset"))
       first(f.old_reset, value);
-    else if (iequals(name, "X-RateLimit-Limit") || iequals(name, "X-Rate-Limit-Limit"))
+    else if (iequals_ascii(name, "X-RateLimit-Limit") || iequals_ascii(name, "X-Rate-Limit-Limit"))
       first(f.x_limit, value);
-    else if (iequals(name, "X-RateLimit-Remaining") || iequals(name, "X-Rate-Limit-Remaining"))
+    else if (iequals_ascii(name, "X-RateLimit-Remaining") ||
+             iequals_ascii(name, "X-Rate-Limit-Remaining"))
       first(f.x_remaining, value);
-    else if (iequals(name, "X-RateLimit-Reset") || iequals(name, "X-Rate-Limit-Reset"))
+    else if (iequals_ascii(name, "X-RateLimit-Reset") || iequals_ascii(name, "X-Rate-Limit-Reset"))
       first(f.x_reset, value);
   }
   return f;

@@ -1,5 +1,7 @@
 #include "engine/robots.hpp"
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -8,14 +10,7 @@ namespace pricescrape::engine {
 
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+using detail::iequals_ascii;
 
 std::string_view trim(std::string_view s) noexcept {
   const auto space = [](char c) { return c == ' ' || c == '\t'; };
@@ -128,15 +123,15 @@ std::vector<group> read_groups(std::string_view body) {
     if (colon == std::string_view::npos) continue;
     const auto key = trim(line.substr(0, colon));
     const auto value = trim(line.substr(colon + 1));
-    if (iequals(key, "user-agent")) {
+    if (iequals_ascii(key, "user-agent")) {
       if (groups.empty() || in_rules) groups.emplace_back();
       in_rules = false;
       groups.back().agents.push_back(value);
-    } else if (iequals(key, "allow") || iequals(key, "disallow")) {
+    } else if (iequals_ascii(key, "allow") || iequals_ascii(key, "disallow")) {
       in_rules = true;
       if (groups.empty() || value.empty()) continue;  // before any group, or "Disallow:"
-      groups.back().rules.emplace_back(value, iequals(key, "allow"));
-    } else if (iequals(key, "crawl-delay")) {
+      groups.back().rules.emplace_back(value, iequals_ascii(key, "allow"));
+    } else if (iequals_ascii(key, "crawl-delay")) {
       in_rules = true;
       if (!groups.empty() && !groups.back().crawl_delay)
         groups.back().crawl_delay = parse_delay(value);
@@ -198,7 +193,7 @@ robots_rules robots_rules::parse(std::string_view body, std::string_view product
   const auto names_us = [&](const group& g) {
     return std::any_of(g.agents.begin(), g.agents.end(), [&](std::string_view a) {
       const auto token = product_token_of(a);
-      return !token.empty() && iequals(token, product_token);
+      return !token.empty() && iequals_ascii(token, product_token);
     });
   };
   const auto names_all = [](const group& g) {
