@@ -109,6 +109,7 @@ class Page:
         self.sale_mode = None
         self.show_lang_attr = True
         self.extra_box_lines = []  # lines under the main price inside the price block
+        self.microdata = ""  # a microdata Product block, when the page has one
 
     def money(self, a, style=None):
         return fmt(a, self.loc, self.style if style is None else style)
@@ -521,7 +522,13 @@ def accessory_slider(pg, price_cls):
 def render_store(pg):
     pb, h1, box_open, box_close, cart_cls, (rel_cls, rel_price_cls, tile_cls) = STORE[pg.platform]
     rng, w = pg.rng, pg.w
-    box = [h1.format(e(pg.name))]
+    # Not every theme marks the name with an h1, nor the buy button with words a parser
+    # knows: some pages leave a scraper without those anchors.
+    if rng.random() < 0.2:
+        box = [rng.choice(['<div class="product-name h2">{}</div>', '<h2 class="product-title">{}</h2>',
+                           '<p class="title title--primary">{}</p>']).format(e(pg.name))]
+    else:
+        box = [h1.format(e(pg.name))]
     if rng.random() < 0.4:
         box.append(f'<div class="rating">★★★★☆ <span>{rng.randrange(35, 50) / 10}</span> ({rng.randrange(3, 300)})</div>')
     if pg.no_price_mode:
@@ -534,7 +541,10 @@ def render_store(pg):
         box.append(stock_line(pg))
         if rng.random() < 0.5:
             box.append(f'<div class="product-form__quantity"><label>{w["qty"]}</label><input type="number" value="1" min="1"></div>')
-        box.append(f'<form method="post" action="/cart/add">{cart_button(pg, cart_cls)}</form>')
+        if rng.random() < 0.15:
+            box.append(f'<a class="cta cta--primary" href="/checkout?sku={pg.sku}"><img src="/i/bag.svg" alt=""></a>')
+        else:
+            box.append(f'<form method="post" action="/cart/add">{cart_button(pg, cart_cls)}</form>')
     box.append(f'<p class="sku">{w["sku"]}: {pg.sku}</p>')
     main = [breadcrumbs(pg)] + pg.traps["before"] + [box_open + "\n".join(box) + box_close] + pg.traps["after"]
     main.append(description(pg))
@@ -772,7 +782,26 @@ def render_mercadolibre(pg):
     return "".join(parts)
 
 
-MARKET_RENDER = {"amazon": render_amazon, "ebay": render_ebay, "rakuten": render_rakuten,
+def render_plain(pg):
+    """A small shop's hand-made page: a name, one price, little else."""
+    rng, w = pg.rng, pg.w
+    title = rng.choice(['<h1>{}</h1>', '<h2 class="name">{}</h2>', '<div class="title"><b>{}</b></div>']).format(e(pg.name))
+    price = rng.choice(['<span class="price">{}</span>', '<p><strong>{}</strong></p>', '<div class="preis">{}</div>',
+                        '<td class="amount">{}</td>', '<p>{}</p>']).format(pg.money(pg.price))
+    if "<td" in price:
+        price = f"<table><tr><th>{e(w['sku'])}</th><td>{pg.sku}</td></tr><tr><th>€</th>{price}</tr></table>"
+    parts = ['<div class="wrap">', title, f'<img src="/p.jpg" alt="{e(pg.name)}">', price]
+    if pg.avail == "OutOfStock":
+        parts.append(f"<p><em>{e(w['oos'])}</em></p>")
+    if rng.random() < 0.5:
+        parts.append(f'<p>{e(w["desc"])}: {e(pg.name)}, {rng.randrange(2, 40)} cm.</p>')
+    if rng.random() < 0.5:
+        parts.append(f'<a class="button" href="mailto:shop@example.com">{e(w["buy"])}</a>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+MARKET_RENDER = {"custom": render_plain, "amazon": render_amazon, "ebay": render_ebay, "rakuten": render_rakuten,
                  "allegro": render_allegro, "zalando": render_zalando, "mercadolibre": render_mercadolibre}
 
 
@@ -791,6 +820,10 @@ def setup(pg):
     if rng.random() < 0.5:
         jsonlds.append({"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
             {"@type": "ListItem", "position": 1, "name": "Home", "item": pg.url.split("/")[2]}]})
+    # Most shops state their price in structured data too: such pages test that the
+    # structured statement is trusted when nothing speaks against it.
+    if fam in ("buybox", "locale", "marketplace") and pg.platform not in ("ebay", "amazon") and rng.random() < 0.4:
+        correct_structured(pg, jsonlds, metas)
     if fam == "buybox":
         kinds = rng.sample(["addons", "fbt", "slider", "before", "side", "neutral"], rng.randrange(1, 4))
         price_cls = STORE.get(pg.platform, (None,) * 6)[5][1] if pg.platform in STORE else "price"
@@ -879,6 +912,23 @@ def setup(pg):
     return jsonlds, metas
 
 
+def correct_structured(pg, jsonlds, metas):
+    """Structured data that states the page's own price, in one of the usual forms."""
+    rng = pg.rng
+    kind = rng.choice(["jsonld", "jsonld", "jsonld", "microdata", "meta"])
+    if kind == "jsonld":
+        jsonlds.append(jsonld_product(pg, price=pg.price, mode=rng.choice(["offer", "offer", "number"])))
+    elif kind == "microdata":
+        pg.microdata = ('<div itemscope itemtype="https://schema.org/Product" class="schema-data">'
+                        f'<meta itemprop="name" content="{e(pg.name)}"><div itemprop="offers" itemscope '
+                        f'itemtype="https://schema.org/Offer"><meta itemprop="price" content="{pg.price}">'
+                        f'<meta itemprop="priceCurrency" content="{pg.cur}"><link itemprop="availability" '
+                        f'href="https://schema.org/{pg.avail}"></div></div>')
+    else:
+        metas += [f'<meta property="product:price:amount" content="{pg.price}">',
+                  f'<meta property="product:price:currency" content="{pg.cur}">']
+
+
 def title_text(pg):
     store = pg.url.split("/")[2]
     return pg.rng.choice([f"{pg.name} | {store}", f"{pg.name} – {store}", f"{pg.name}", f"{store}: {pg.name}"
@@ -891,13 +941,15 @@ def build(n, platform, family, loc):
     pg.auction = False
     jsonlds, metas = setup(pg)
     body = MARKET_RENDER[platform](pg) if platform in MARKET_RENDER else render_store(pg)
+    body = pg.microdata + body
     return pg, page(pg, title_text(pg), body, jsonlds, metas)
 
 
 def plan():
     """(platform, family, locale) for every generated page, in a fixed order."""
     rng = random.Random(SEED)
-    counts = {"buybox": 40, "sale": 36, "other_product": 20, "locale": 34, "marketplace": 32, "no_price": 16}
+    counts = {"buybox": 40, "sale": 36, "other_product": 20, "locale": 34, "marketplace": 32, "no_price": 16,
+              "plain": 14}
     out = []
     locale_focus = ["fr_FR", "de_CH", "en_IN", "sv_SE", "nb_NO", "da_DK", "pt_BR", "ja_JP", "it_IT",
                     "cs_CZ", "tr_TR", "es_AR", "pl_PL", "de_DE", "nl_NL", "es_MX"]
@@ -912,6 +964,9 @@ def plan():
                 if loc == "ja_JP":
                     options += ["shopify", "magento"]
                 platform = rng.choice(options)
+            elif fam == "plain":
+                platform = "custom"
+                loc = locale_focus[(i * 5) % len(locale_focus)]
             elif fam == "no_price":
                 platform = (STOREFRONTS + ["amazon"])[i % (len(STOREFRONTS) + 1)]
                 loc = rng.choice(PLATFORM_LOCALES[platform])
