@@ -2,6 +2,7 @@
 // list prices, other sellers' offers, shipping fees and related products.
 #include "extract/heuristics.hpp"
 #include <pricescrape/detail/ascii.hpp>
+#include "extract/work.hpp"
 
 #include <pricescrape/extract/price_parser.hpp>
 
@@ -276,17 +277,20 @@ bool is_collapsed_space(char c) noexcept {
 }
 
 // Appends collapse_whitespace(text) of one text node (NUL-terminated, as gumbo keeps
-// it) to `out`, and stops once `out` is longer than `limit`. price_text() ends its walk
-// there and only asks the length of such a text, so a long paragraph is read no
-// further than the limit (not even by strlen), however many ancestors are tried as a
-// price, and the piece goes straight into `out` instead of through a string of its
-// own. A whitespace run (ASCII or no-break space) becomes one space when text follows
-// it within the node: leading and trailing runs are dropped, as the trim does.
-void append_collapsed_text(std::string& out, const char* text, std::size_t limit) {
+// it) to `out`, and stops once `out` is longer than `limit` or `max_scan` bytes are
+// read. price_text() ends its walk there and only asks the length of such a text, so a
+// long paragraph is read no further than the limit (not even by strlen), however many
+// ancestors are tried as a price, and the piece goes straight into `out` instead of
+// through a string of its own. A whitespace run (ASCII or no-break space) becomes one
+// space when text follows it within the node: leading and trailing runs are dropped,
+// as the trim does. Returns how many bytes were read.
+std::size_t append_collapsed_text(std::string& out, const char* text, std::size_t limit,
+                                  std::size_t max_scan) {
   bool pending_space = false;
   bool any = false;
   const char* p = text;
-  while (*p != '\0') {
+  const auto read = [&] { return static_cast<std::size_t>(p - text); };
+  while (*p != '\0' && read() < max_scan) {
     if (is_collapsed_space(*p)) {
       pending_space = any;
       ++p;
@@ -297,18 +301,22 @@ void append_collapsed_text(std::string& out, const char* text, std::size_t limit
       p += 2;
       continue;
     }
-    // A run of bytes that are neither whitespace nor the lead byte of a no-break space.
+    // A run of bytes that are neither whitespace nor the lead byte of a no-break space,
+    // read no further than `out` can take.
+    const std::size_t room = limit + 2 - std::min(out.size(), limit + 1);
     const char* run = p + 1;
-    while (*run != '\0' && !is_collapsed_space(*run) && !(run[0] == '\xC2' && run[1] == '\xA0')) {
+    while (*run != '\0' && !is_collapsed_space(*run) && !(run[0] == '\xC2' && run[1] == '\xA0') &&
+           static_cast<std::size_t>(run - p) < room) {
       ++run;
     }
     if (pending_space) out.push_back(' ');
     pending_space = false;
     any = true;
     out.append(p, static_cast<std::size_t>(run - p));
-    if (out.size() > limit) return;
     p = run;
+    if (out.size() > limit) break;
   }
+  return read();
 }
 
 // True when parse_price(text) cannot find a currency token, known without parsing:
@@ -325,9 +333,17 @@ bool cannot_hold_currency(std::string_view text) noexcept {
   return true;
 }
 
+// An element price_text() is inside, with the index of its next child: children are
+// taken one at a time, so a walk that stops early never touches the rest.
+struct text_frame {
+  const GumboVector* kids;
+  unsigned int next;
+  bool block;  // a space goes where it ends
+};
+
 // Scratch buffers price_text() reuses from element to element.
 struct price_text_buffers {
-  std::vector<const GumboNode*> stack;
+  std::vector<text_frame> stack;
   std::string text;
 };
 
@@ -335,30 +351,31 @@ struct price_text_buffers {
 // put between units and cents that the markup keeps apart ("173<sup>34</sup>"), in
 // `buffers.text`. Once the text is longer than `max_bytes` the rest is not read and the
 // result is only some text longer than `max_bytes`: such an element is no price, and
-// its length is all the caller asks of it.
+// its length is all the caller asks of it. So is an element with more than
+// text_walk_nodes(max_bytes) nodes before that much text.
 void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers& buffers) {
   std::string& out = buffers.text;
-  std::vector<const GumboNode*>& stack = buffers.stack;
+  std::vector<text_frame>& stack = buffers.stack;
   out.clear();
-  stack.assign(1, node);
-  while (!stack.empty() && out.size() <= max_bytes) {
-    const GumboNode* n = stack.back();
-    stack.pop_back();
-    if (n == nullptr) {
-      if (!out.empty() && out.back() != ' ') out.push_back(' ');
-      continue;
-    }
+  stack.clear();
+  text_walk_budget budget(max_bytes);
+  bool exhausted = false;
+  const auto enter = [&](const GumboNode* n) {
     if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE ||
         n->type == GUMBO_NODE_CDATA) {
       const char* text = n->v.text.text != nullptr ? n->v.text.text : "";
       const bool edge_space = text[0] == ' ' || text[0] == '\n' || text[0] == '\t';
       if (edge_space && !out.empty() && out.back() != ' ') out.push_back(' ');
-      append_collapsed_text(out, text, max_bytes);
-      continue;
+      const std::size_t read = append_collapsed_text(out, text, max_bytes, budget.scan_limit());
+      // Text that runs past what the walk may read is as good as too long.
+      if (!budget.take_text(read) || (text[read] != '\0' && out.size() <= max_bytes)) {
+        exhausted = true;
+      }
+      return;
     }
-    if (!is_element(n)) continue;
+    if (!is_element(n)) return;
     const GumboTag tag = tag_of(n);
-    if (n != node && (is_skipped(tag) || is_struck_node(n))) continue;
+    if (n != node && (is_skipped(tag) || is_struck_node(n))) return;
     if (n != node && !out.empty() && is_digit(out.back()) && is_fraction_part(n)) {
       const std::string inner = text_content(n, 8);
       // The units may already group thousands with '.' ("4.359" + "49"): then the
@@ -368,16 +385,28 @@ void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers
           out.find('.', word == std::string::npos ? 0 : word) != std::string::npos;
       if (inner.size() >= 1 && is_digit(inner[0])) out.push_back(dot_grouped ? ',' : '.');
     }
-    const bool block = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_P || tag == GUMBO_TAG_BR ||
-                       tag == GUMBO_TAG_LI || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TR;
-    if (block && n != node) {
-      if (!out.empty() && out.back() != ' ') out.push_back(' ');
-      stack.push_back(nullptr);
+    const bool block =
+        n != node && (tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_P || tag == GUMBO_TAG_BR ||
+                      tag == GUMBO_TAG_LI || tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TR);
+    if (block && !out.empty() && out.back() != ' ') out.push_back(' ');
+    stack.push_back({&n->v.element.children, 0, block});
+  };
+  if (budget.take()) enter(node);
+  while (!stack.empty() && out.size() <= max_bytes && !exhausted) {
+    text_frame& top = stack.back();
+    if (top.next == top.kids->length) {
+      if (top.block && !out.empty() && out.back() != ' ') out.push_back(' ');
+      stack.pop_back();
+      continue;
     }
-    const GumboVector& kids = n->v.element.children;
-    for (unsigned int i = kids.length; i > 0; --i) {
-      stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
-    }
+    if (!budget.take()) exhausted = true;
+    if (!exhausted) enter(static_cast<const GumboNode*>(top.kids->data[top.next++]));
+  }
+  if (exhausted) {
+    // Too much markup for so little text: no price. (Made too long so the caller
+    // passes it over.)
+    out.assign(max_bytes + 1, ' ');
+    return;
   }
   // Past the limit the text is no price: no need to tidy it.
   if (out.size() > max_bytes) return;
@@ -819,6 +848,7 @@ page_scan scan_page(const GumboNode* document) {
   while (!stack.empty()) {
     const walk_state state = stack.back();
     stack.pop_back();
+    count_work();
     const GumboNode* node = state.node;
     if (node->type != GUMBO_NODE_DOCUMENT && !is_element(node)) continue;
     walk_state inner = state;

@@ -1,6 +1,7 @@
 // gumbo glue: an owned parse, attribute lookup and text extraction without recursion.
 #include "extract/html.hpp"
 #include <pricescrape/detail/ascii.hpp>
+#include "extract/work.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -66,10 +67,12 @@ bool is_block(GumboTag tag) noexcept {
   }
 }
 
-// Appends `text` to `out`, turning whitespace runs into one space.
-void append_collapsed(std::string& out, std::string_view text) {
+// Appends `text` to `out`, turning whitespace runs into one space, until `out` is
+// longer than `max_out`. Returns how many bytes of `text` were read.
+std::size_t append_collapsed(std::string& out, std::string_view text,
+                             std::size_t max_out = std::string::npos) {
   std::size_t i = 0;
-  while (i < text.size()) {
+  while (i < text.size() && out.size() <= max_out) {
     const char c = text[i];
     const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
     if (is_ascii_space(c) || nbsp) {
@@ -80,6 +83,7 @@ void append_collapsed(std::string& out, std::string_view text) {
       ++i;
     }
   }
+  return i;
 }
 
 bool is_ascii_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -119,9 +123,43 @@ std::size_t find_end_tag(std::string_view text, std::string_view name, std::size
   return std::string_view::npos;
 }
 
+// Where the tag whose attributes start at `from` ends (its '>'), or npos, tokenizing
+// attributes as the HTML standard does (a quoted value may hold '>'). Sets
+// `excess_from` to where its attribute number `max_attributes + 1` starts, or npos.
+std::size_t scan_attributes(std::string_view text, std::size_t from, std::size_t max_attributes,
+                            std::size_t& excess_from) {
+  excess_from = std::string_view::npos;
+  std::size_t count = 0;
+  std::size_t j = from;
+  const std::size_t n = text.size();
+  while (j < n) {
+    // Before an attribute name: spaces and stray slashes.
+    while (j < n && (is_ascii_space(text[j]) || text[j] == '/')) ++j;
+    if (j >= n || text[j] == '>') return j < n ? j : std::string_view::npos;
+    if (++count == max_attributes + 1) excess_from = j;
+    ++j;  // the first character of a name may be anything, even '=' or a quote
+    while (j < n && !is_ascii_space(text[j]) && text[j] != '/' && text[j] != '>' &&
+           text[j] != '=') {
+      ++j;
+    }
+    while (j < n && is_ascii_space(text[j])) ++j;
+    if (j >= n || text[j] != '=') continue;  // no value: the next name (or the end)
+    ++j;
+    while (j < n && is_ascii_space(text[j])) ++j;
+    if (j < n && (text[j] == '"' || text[j] == '\'')) {
+      const std::size_t close = text.find(text[j], j + 1);
+      if (close == std::string_view::npos) return std::string_view::npos;
+      j = close + 1;
+    } else {
+      while (j < n && !is_ascii_space(text[j]) && text[j] != '>') ++j;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
-void limit_nesting(std::string& text, std::size_t max_depth) {
+void limit_nesting(std::string& text, std::size_t max_depth, std::size_t max_attributes) {
   std::size_t depth = 0;
   std::size_t dropped = 0;  // start tags blanked whose end tags are still to come
   std::size_t i = 0;
@@ -130,6 +168,7 @@ void limit_nesting(std::string& text, std::size_t max_depth) {
               text.begin() + static_cast<std::ptrdiff_t>(to), ' ');
   };
   while ((i = text.find('<', i)) != std::string::npos && i + 1 < text.size()) {
+    count_work();
     if (text.compare(i, 4, "<!--") == 0) {
       const std::size_t end = text.find("-->", i + 4);
       if (end == std::string::npos) break;
@@ -148,28 +187,18 @@ void limit_nesting(std::string& text, std::size_t max_depth) {
       continue;
     }
     std::string name;
-    while (j < text.size() &&
-           (is_ascii_alpha(text[j]) || (text[j] >= '0' && text[j] <= '9') || text[j] == '-')) {
+    while (j < text.size() && !is_ascii_space(text[j]) && text[j] != '/' && text[j] != '>') {
       if (name.size() < 32) name.push_back(to_lower_ascii(text[j]));
       ++j;
     }
-    // The end of the tag; a quoted attribute value may contain '>'.
-    char quote = 0;
-    char previous = 0;
-    while (j < text.size()) {
-      const char c = text[j];
-      if (quote != 0) {
-        if (c == quote) quote = 0;
-      } else if ((c == '"' || c == '\'') && previous == '=') {
-        quote = c;
-      } else if (c == '>') {
-        break;
-      }
-      if (!is_ascii_space(c)) previous = c;
-      ++j;
-    }
-    if (j >= text.size()) break;
+    std::size_t excess_from = std::string::npos;
+    j = scan_attributes(text, j, closing ? SIZE_MAX : max_attributes, excess_from);
+    if (j == std::string::npos) break;
+    count_work((j - i) / 64);
     const bool self_closing = text[j - 1] == '/';
+    if (excess_from != std::string::npos) {
+      blank(excess_from, self_closing ? j - 1 : j);
+    }
     if (closing) {
       if (dropped > 0 && !is_flat_element(name)) {
         blank(i, j + 1);
@@ -246,6 +275,8 @@ html_document::html_document(std::string utf8, parser how) : text_(std::move(utf
     }
   }
   limit_nesting(text_, max_nesting_depth);
+  // gumbo's parse cannot be interrupted: look at the stop flag just before and after.
+  check_stop();
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = &gumbo_arena::allocate;
   options.deallocator = &gumbo_arena::deallocate;
@@ -255,6 +286,8 @@ html_document::html_document(std::string utf8, parser how) : text_(std::move(utf
   document_ = output_->document;
   root_ = output_->root;
   // No gumbo_destroy_output: the arena frees everything, iteratively, after this.
+  count_work(text_.size() / 64);
+  check_stop();
 }
 
 bool is_element(const GumboNode* node) noexcept {
@@ -342,42 +375,58 @@ std::vector<const GumboNode*> children(const GumboNode* node) {
 std::string text_content(const GumboNode* node, std::size_t max_bytes, node_predicate skip) {
   std::string out;
   if (node == nullptr) return out;
-  // A null entry on the stack marks the end of a block element, where a space goes.
-  std::vector<const GumboNode*> stack{node};
-  while (!stack.empty() && out.size() < max_bytes) {
-    const GumboNode* n = stack.back();
-    stack.pop_back();
-    if (n == nullptr) {
-      if (!out.empty() && out.back() != ' ') out.push_back(' ');
-      continue;
-    }
+  text_walk_budget budget(max_bytes);
+  bool exhausted = false;
+  // The open elements, each with the index of its next child: children are taken one
+  // at a time, so a walk that stops early never touches the rest (pushing all of a
+  // <body>'s 250,000 children for a 161-byte context was most of a big page's time).
+  struct frame {
+    const GumboVector* kids;
+    unsigned int next;
+    bool block;  // a space goes where it ends
+  };
+  std::vector<frame> stack;
+  const auto enter = [&](const GumboNode* n) {
     switch (n->type) {
       case GUMBO_NODE_TEXT:
       case GUMBO_NODE_WHITESPACE:
-      case GUMBO_NODE_CDATA:
-        append_collapsed(out, n->v.text.text != nullptr ? n->v.text.text : "");
-        break;
+      case GUMBO_NODE_CDATA: {
+        // Read no further than this walk may (strnlen: a megabyte of spaces is one).
+        const char* text = n->v.text.text != nullptr ? n->v.text.text : "";
+        const std::string_view piece(text, strnlen(text, budget.scan_limit()));
+        const std::size_t read = append_collapsed(out, piece, max_bytes);
+        if (!budget.take_text(read) || (read == piece.size() && text[read] != '\0')) {
+          exhausted = true;
+        }
+        return;
+      }
       case GUMBO_NODE_ELEMENT:
       case GUMBO_NODE_DOCUMENT: {
         if (n != node && n->type == GUMBO_NODE_ELEMENT &&
             (is_skipped_for_text(n->v.element.tag) || (skip != nullptr && skip(n)))) {
-          break;
+          return;
         }
         const bool block = n->type == GUMBO_NODE_ELEMENT && is_block(n->v.element.tag);
-        if (block) {
-          if (!out.empty() && out.back() != ' ') out.push_back(' ');
-          stack.push_back(nullptr);
-        }
-        const GumboVector& kids =
-            n->type == GUMBO_NODE_DOCUMENT ? n->v.document.children : n->v.element.children;
-        for (unsigned int i = kids.length; i > 0; --i) {
-          stack.push_back(static_cast<const GumboNode*>(kids.data[i - 1]));
-        }
-        break;
+        if (block && !out.empty() && out.back() != ' ') out.push_back(' ');
+        stack.push_back(
+            {n->type == GUMBO_NODE_DOCUMENT ? &n->v.document.children : &n->v.element.children, 0,
+             block});
+        return;
       }
       default:
-        break;  // comments, templates
+        return;  // comments, templates
     }
+  };
+  if (budget.take()) enter(node);
+  while (!stack.empty() && out.size() < max_bytes && !exhausted) {
+    frame& top = stack.back();
+    if (top.next == top.kids->length) {
+      if (top.block && !out.empty() && out.back() != ' ') out.push_back(' ');
+      stack.pop_back();
+      continue;
+    }
+    if (!budget.take()) break;
+    enter(static_cast<const GumboNode*>(top.kids->data[top.next++]));
   }
   if (out.size() > max_bytes) {
     // Cut on a code point boundary so the result stays valid UTF-8.

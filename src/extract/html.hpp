@@ -5,8 +5,10 @@
 #include <gumbo.h>
 
 #include "extract/light_html.hpp"
+#include "extract/work.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,15 +38,19 @@ class gumbo_arena {
 };
 
 // gumbo's tree builder checks element scopes by walking the stack of open elements, so
-// its time grows with depth squared: 100,000 nested divs take half a minute. Deeper
-// than this, start tags (and their end tags) are blanked out before parsing; their
-// text stays. Real pages are rarely a few hundred deep.
-inline constexpr std::size_t max_nesting_depth = 12000;
+// its time grows with the depth for every tag (a <p> walks the whole stack): 100,000
+// nested divs took half a minute, and a page of "<p></p>" under 12,000 open elements
+// would take minutes. Deeper than this, start tags (and their end tags) are blanked
+// out before parsing; their text stays. Blink's HTML parser stops nesting at the same
+// depth (512), so no page that browsers show as intended needs more.
+inline constexpr std::size_t max_nesting_depth = 512;
 
 // Blanks (with spaces, keeping offsets) start tags nested deeper than `max_depth`,
 // and the end tags that would close them, by an estimate of the tree depth that
-// ignores void elements and those whose end tag is implied (p, li, td, ...).
-void limit_nesting(std::string& text, std::size_t max_depth);
+// ignores void elements and those whose end tag is implied (p, li, td, ...); and the
+// attributes of a start tag after its first `max_attributes`. One pass.
+void limit_nesting(std::string& text, std::size_t max_depth,
+                   std::size_t max_attributes = max_attributes_per_element);
 
 // How html_document builds its tree.
 enum class parser {
@@ -129,8 +135,41 @@ void for_each_element(const GumboNode* root, Visit&& visit) {
 
 // The visible text under `node`, whitespace collapsed to single spaces and trimmed;
 // script, style, template and noscript are skipped, and so are descendant elements
-// for which `skip` returns true. Stops after about `max_bytes`.
+// for which `skip` returns true. Stops after about `max_bytes`, and, when `max_bytes`
+// is given, after text_walk_nodes(max_bytes) nodes (a subtree that large without that
+// much text is no price, name or label), or when the page's allowance of text-walk
+// visits is spent (see work.hpp).
 using node_predicate = bool (*)(const GumboNode*);
+constexpr std::size_t text_walk_nodes(std::size_t max_bytes) noexcept {
+  return max_bytes >= (SIZE_MAX - 256) / 16 ? SIZE_MAX : 256 + 16 * max_bytes;
+}
+
+// What one text walk may still do: visit a node, or read text_bytes_per_step bytes of
+// text (a whitespace run of a megabyte collapses to one space, yet costs its reading
+// to every ancestor that asks for its text).
+class text_walk_budget {
+ public:
+  static constexpr std::size_t text_bytes_per_step = 16;
+  explicit text_walk_budget(std::size_t max_bytes) noexcept : left_(text_walk_nodes(max_bytes)) {}
+  // One node visit; false once this walk's or the page's allowance is spent.
+  bool take(std::size_t steps = 1) {
+    if (steps > left_) {
+      left_ = 0;
+      return false;
+    }
+    left_ -= steps;
+    return text_walk_step(steps);
+  }
+  // After reading `bytes` of one text node.
+  bool take_text(std::size_t bytes) { return take(bytes / text_bytes_per_step); }
+  // The most text bytes this walk may still read.
+  std::size_t scan_limit() const noexcept {
+    return left_ >= SIZE_MAX / text_bytes_per_step ? SIZE_MAX : left_ * text_bytes_per_step + 15;
+  }
+
+ private:
+  std::size_t left_;
+};
 std::string text_content(const GumboNode* node, std::size_t max_bytes = std::string::npos,
                          node_predicate skip = nullptr);
 

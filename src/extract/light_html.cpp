@@ -2,6 +2,7 @@
 // and tree construction where well-formed pages take them, and declines wherever the
 // standard's error recovery would shape the tree: then gumbo parses the page.
 #include "extract/light_html.hpp"
+#include "extract/work.hpp"
 
 #include <pricescrape/detail/ascii.hpp>
 #include <pricescrape/detail/utf8.hpp>
@@ -775,15 +776,46 @@ void builder::close_cell() {
 
 // -- tokenizer ------------------------------------------------------------------------
 
+// True when `html` (valid UTF-8) holds a code point gumbo's input reader turns into
+// U+FFFD wherever it appears (text, names, values): C0 controls other than whitespace,
+// DEL and C1 controls, and the noncharacters U+FDD0..U+FDEF and U+xFFFE/U+xFFFF. Found
+// by the light_html fuzzer (a 0x1D inside an attribute name).
+bool has_code_points_gumbo_replaces(std::string_view html) {
+  const auto* p = reinterpret_cast<const unsigned char*>(html.data());
+  const std::size_t n = html.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = p[i];
+    if (c < 0x20) {
+      if (c != '\t' && c != '\n' && c != '\f' && c != '\r') return true;
+    } else if (c == 0x7F) {
+      return true;
+    } else if (c == 0xC2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F) {
+      return true;  // U+0080..U+009F
+    } else if (c == 0xEF && i + 2 < n &&
+               ((p[i + 1] == 0xB7 && p[i + 2] >= 0x90 && p[i + 2] <= 0xAF) ||
+                (p[i + 1] == 0xBF && p[i + 2] >= 0xBE))) {
+      return true;  // U+FDD0..U+FDEF, U+FFFE, U+FFFF
+    } else if (c >= 0xF0 && i + 3 < n && (p[i + 1] & 0x0F) == 0x0F && p[i + 2] == 0xBF &&
+               p[i + 3] >= 0xBE) {
+      return true;  // U+1FFFE, U+1FFFF, ... U+10FFFF
+    }
+  }
+  return false;
+}
+
 const GumboNode* builder::run() {
   if (std::memchr(src_.data(), '\0', src_.size()) != nullptr) return nullptr;
+  if (has_code_points_gumbo_replaces(src_)) return nullptr;
   document_ = new_node(GUMBO_NODE_DOCUMENT);
   document_->v.document.name = "";
   document_->v.document.public_identifier = "";
   document_->v.document.system_identifier = "";
   std::size_t i = 0;
+  std::size_t last_counted = 0;
   const std::size_t n = src_.size();
   while (i < n && !failed_) {
+    count_work(1 + (i - last_counted) / 64);  // a tag, and the text before it
+    last_counted = i;
     const void* lt = std::memchr(src_.data() + i, '<', n - i);
     const std::size_t at = lt ? static_cast<std::size_t>(static_cast<const char*>(lt) - src_.data()) : n;
     if (at > i) characters(i, at);
@@ -915,7 +947,12 @@ std::size_t builder::start_tag(std::size_t lt) {
       decline();
       return n;
     }
-    // An attribute.
+    // An attribute. Past the cap, gumbo gets the page with the rest blanked out (and
+    // the duplicate check below stays bounded).
+    if (t.attribute_count >= max_attributes_per_element) {
+      decline();
+      return n;
+    }
     if (attributes_.size() <= t.attribute_count) attributes_.emplace_back();
     attribute_token& a = attributes_[t.attribute_count];
     a.name.clear();

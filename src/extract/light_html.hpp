@@ -19,6 +19,13 @@
 
 namespace pricescrape::extract::detail {
 
+// gumbo's tokenizer checks each attribute against every earlier one of the element
+// (to drop duplicates), so an element with a million attributes took 15 minutes. The
+// attributes after this many are blanked out before gumbo parses (limit_nesting), and
+// the light builder declines such elements. Real elements have a few dozen at most
+// (19 in both corpora).
+inline constexpr std::size_t max_attributes_per_element = 64;
+
 // A bump allocator for one tree: nodes, attribute and text copies live until it dies.
 class node_arena {
  public:

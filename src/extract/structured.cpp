@@ -1,6 +1,7 @@
 // JSON-LD, microdata and meta-tag extraction over a gumbo tree.
 #include "extract/structured.hpp"
 #include <pricescrape/detail/ascii.hpp>
+#include "extract/work.hpp"
 
 #include <pricescrape/extract/price_parser.hpp>
 
@@ -21,6 +22,24 @@ constexpr char number_marker = '\x01';
 
 // Nesting beyond this in JSON-LD is not a product description; stop walking there.
 constexpr std::size_t max_json_depth = 64;
+
+// A JSON-LD script nested deeper than this, or with more values, is not parsed at all
+// (checked by a linear scan before parsing). nlohmann's parser and destructor do not
+// recurse, but its copy and dump do, and so did our readers: 35,000 nested arrays as a
+// product name overflowed a pool thread's stack. The biggest real product graphs
+// (hundreds of variants) have tens of thousands of values and nest about ten deep; a
+// million values would take ~100 MB as a DOM.
+constexpr std::size_t max_jsonld_nesting = 128;
+constexpr std::size_t max_jsonld_values = 1'000'000;
+
+// Offers kept per source (JSON-LD, microdata and RDFa): the largest real product
+// groups list a few hundred; every offer carries the product's name, so without a cap
+// 20,000 offers of one product would copy its name 20,000 times.
+constexpr std::size_t max_structured_offers = 2000;
+// A product name is cut (on a character boundary) after this many bytes.
+constexpr std::size_t max_name_bytes = 1000;
+// Microdata lookups walk at most this many item scopes up.
+constexpr std::size_t max_scope_walk = 64;
 
 using pricescrape::detail::to_lower_ascii;
 
@@ -67,7 +86,61 @@ std::string_view strip_wrappers(std::string_view s) {
   return s;
 }
 
-// A string value, with the number marker removed; numbers and booleans as text.
+// A product name as kept: at most max_name_bytes, cut on a UTF-8 character boundary.
+std::string product_name(std::string name) {
+  if (name.size() <= max_name_bytes) return name;
+  std::size_t cut = max_name_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  name.resize(cut);
+  return name;
+}
+
+std::optional<std::string> product_name(std::optional<std::string> name) {
+  if (name) name = product_name(std::move(*name));
+  return name;
+}
+
+// True when `text` (JSON as clean_jsonld writes it) nests at most max_jsonld_nesting
+// deep and holds at most max_jsonld_values values, by one pass that skips strings.
+bool json_within_limits(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t values = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((i & 63) == 0) count_work();
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_jsonld_nesting) return false;
+        [[fallthrough]];
+      case ',':
+        if (++values > max_jsonld_values) return false;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+// A string value, with the number marker removed; numbers and booleans as text. The
+// document's depth is bounded (json_within_limits), and so is this recursion.
 std::optional<std::string> json_text(const json& v) {
   if (v.is_string()) {
     std::string_view s = v.get_ref<const std::string&>();
@@ -212,13 +285,15 @@ bool read_offer(const json& offer, structured_offer& out, const std::string& pat
 
 void read_product(const json& product, std::vector<structured_offer>& out,
                   std::size_t product_index) {
-  const std::optional<std::string> name =
-      member(product, "name") != nullptr ? json_text(*member(product, "name")) : std::nullopt;
+  const std::optional<std::string> name = product_name(
+      member(product, "name") != nullptr ? json_text(*member(product, "name")) : std::nullopt);
   const std::optional<std::string> url =
       member(product, "url") != nullptr ? json_text(*member(product, "url")) : std::nullopt;
   const std::string kind = type_is(product, {"ProductGroup"}) ? "ProductGroup" : "Product";
   bool any = false;
   const auto add = [&](const json& offer, const std::string& path) {
+    count_work();
+    if (out.size() >= max_structured_offers) return;
     structured_offer o;
     o.source = "jsonld";
     o.name = name;
@@ -242,7 +317,7 @@ void read_product(const json& product, std::vector<structured_offer>& out,
   if (!any && (member(product, "price") != nullptr || member(product, "priceSpecification"))) {
     add(product, kind);
   }
-  if (!any) {
+  if (!any && out.size() < max_structured_offers) {
     structured_offer o;
     o.source = "jsonld";
     o.name = name;
@@ -266,6 +341,7 @@ void collect_jsonld(const json& root, std::vector<structured_offer>& out) {
   while (!stack.empty()) {
     auto [node, depth] = stack.back();
     stack.pop_back();
+    count_work();
     if (depth > max_json_depth) continue;
     if (node->is_object()) {
       if (type_is(*node, {"Product", "ProductGroup", "IndividualProduct", "ProductModel", "Book",
@@ -289,7 +365,8 @@ void collect_jsonld(const json& root, std::vector<structured_offer>& out) {
   }
   if (out.size() == before) {
     // Offers with no product around them still say what the page sells for.
-    for (std::size_t i = 0; i < lone_offers.size(); ++i) {
+    for (std::size_t i = 0; i < lone_offers.size() && out.size() < max_structured_offers; ++i) {
+      count_work();
       structured_offer o;
       o.source = "jsonld";
       if (read_offer(*lone_offers[i], o, "Offer")) out.push_back(std::move(o));
@@ -421,43 +498,64 @@ std::optional<std::string> structured_price(std::string_view text,
   return parse_price(t, options).amount;
 }
 
+// The properties build_microdata looks up in a scope, by canonical name.
+constexpr std::array<std::string_view, 3> looked_up_properties{"priceCurrency", "availability",
+                                                               "name"};
+
 std::vector<structured_offer> build_microdata(const std::vector<microdata_scope>& scopes,
                                               const std::vector<microdata_property>& props) {
-  // Finds a property in a scope, else in its ancestors up to (and including) the
-  // nearest product scope.
-  const auto lookup = [&](int scope, std::string_view name) -> std::optional<std::string> {
-    for (int s = scope; s >= 0; s = scopes[static_cast<std::size_t>(s)].parent) {
-      for (const auto& p : props) {
-        if (p.scope == s && p.name == name && !trim(p.value).empty()) {
-          return std::string(trim(p.value));
-        }
+  // Per scope, the first property of each looked-up name with a value, so a lookup is
+  // a walk up the scope chain, not a pass over every property (20,000 offers made
+  // that quadratic).
+  std::vector<std::array<int, looked_up_properties.size()>> first(scopes.size());
+  for (auto& f : first) f.fill(-1);
+  for (std::size_t i = 0; i < props.size(); ++i) {
+    count_work();
+    const microdata_property& p = props[i];
+    if (p.scope < 0 || trim(p.value).empty()) continue;
+    for (std::size_t k = 0; k < looked_up_properties.size(); ++k) {
+      int& slot = first[static_cast<std::size_t>(p.scope)][k];
+      if (p.name == looked_up_properties[k] && slot < 0) slot = static_cast<int>(i);
+    }
+  }
+  // The scope chain is walked at most max_scope_walk levels up: item nesting deeper
+  // than that is no product markup.
+  const auto lookup = [&](int scope, std::size_t k) -> std::optional<std::string> {
+    std::size_t levels = 0;
+    for (int s = scope; s >= 0 && levels < max_scope_walk;
+         s = scopes[static_cast<std::size_t>(s)].parent, ++levels) {
+      count_work();
+      if (const int at = first[static_cast<std::size_t>(s)][k]; at >= 0) {
+        return std::string(trim(props[static_cast<std::size_t>(at)].value));
       }
       if (scopes[static_cast<std::size_t>(s)].product) break;
     }
     return std::nullopt;
   };
   const auto product_of = [&](int scope) {
-    for (int s = scope; s >= 0; s = scopes[static_cast<std::size_t>(s)].parent) {
+    std::size_t levels = 0;
+    for (int s = scope; s >= 0 && levels < max_scope_walk;
+         s = scopes[static_cast<std::size_t>(s)].parent, ++levels) {
+      count_work();
       if (scopes[static_cast<std::size_t>(s)].product) return s;
     }
     return -1;
   };
   std::vector<structured_offer> out;
   for (const auto& p : props) {
+    count_work();
     if (p.name != "price") continue;
+    if (out.size() >= max_structured_offers) break;
     structured_offer o;
     o.source = p.rdfa ? "rdfa" : "microdata";
     o.text = collapse_whitespace(p.value);
-    if (auto c = lookup(p.scope, "priceCurrency")) o.currency = currency_to_iso(*c);
-    if (auto a = lookup(p.scope, "availability")) o.availability = normalize_availability(*a);
+    if (auto c = lookup(p.scope, 0)) o.currency = currency_to_iso(*c);
+    if (auto a = lookup(p.scope, 1)) o.availability = normalize_availability(*a);
     const int product = product_of(p.scope);
     o.product = static_cast<std::size_t>(product + 1);
     if (product >= 0) {
-      for (const auto& q : props) {
-        if (q.scope == product && q.name == "name" && !trim(q.value).empty()) {
-          o.name = collapse_whitespace(q.value);
-          break;
-        }
+      if (const int at = first[static_cast<std::size_t>(product)][2]; at >= 0) {
+        o.name = product_name(collapse_whitespace(props[static_cast<std::size_t>(at)].value));
       }
     }
     o.price = structured_price(p.value, o.currency);
@@ -680,7 +778,7 @@ std::optional<std::string> normalize_availability(std::string_view value) {
 std::vector<structured_offer> parse_jsonld(std::string_view script_text) {
   std::vector<structured_offer> out;
   const std::string cleaned = clean_jsonld(script_text);
-  if (cleaned.empty()) return out;
+  if (cleaned.empty() || !json_within_limits(cleaned)) return out;
   json doc = json::parse(cleaned, nullptr, false);
   if (doc.is_discarded()) {
     // Several objects one after the other ("{...}{...}" or "{...},{...}").
@@ -711,6 +809,7 @@ structured_data find_structured(const GumboNode* root) {
   while (!stack.empty()) {
     auto [node, scope] = stack.back();
     stack.pop_back();
+    count_work();
     if (node == nullptr) continue;
     if (node->type != GUMBO_NODE_DOCUMENT && !is_element(node)) continue;
     int inner = scope;
@@ -751,14 +850,19 @@ structured_data find_structured(const GumboNode* root) {
         std::string_view list = *itemprop;
         std::size_t i = 0;
         std::optional<std::string> value;
+        std::vector<std::string> names;  // each name once: "price price price..." is one
         while (i < list.size()) {
           while (i < list.size() && list[i] == ' ') ++i;
           std::size_t end = list.find(' ', i);
           if (end == std::string_view::npos) end = list.size();
           const std::string_view name = list.substr(i, end - i);
           if (!name.empty() && wanted_property(name)) {
-            if (!value) value = microdata_value(node);
-            props.push_back({scope, canonical_property(name), *value, rdfa});
+            std::string canonical = canonical_property(name);
+            if (std::find(names.begin(), names.end(), canonical) == names.end()) {
+              if (!value) value = microdata_value(node);
+              props.push_back({scope, canonical, *value, rdfa});
+              names.push_back(std::move(canonical));
+            }
           }
           i = end;
         }

@@ -53,6 +53,7 @@ struct body_decoder::state {
   z_stream z{};
   bool z_ready = false;
   bool deflate_probe_done = false;  // "deflate" is zlib-wrapped or raw in the wild
+  std::string probe_bytes;          // a first piece too short to tell which (1 byte)
   bool finished = false;            // the compressed stream reported its end
   BrotliDecoderState* br = nullptr;
 
@@ -78,6 +79,17 @@ struct body_decoder::state {
       if (auto e = init_zlib(coding == content_coding::gzip ? 15 + 16 : 15 + 32)) return e;
     }
     if (coding == content_coding::deflate && !deflate_probe_done && !in.empty()) {
+      // The zlib header is two bytes: a one-byte first piece waits for the next (the
+      // decode fuzzer found a zlib body fed byte by byte taken for a raw one).
+      if (probe_bytes.size() + in.size() < 2) {
+        probe_bytes.append(in);
+        return std::nullopt;
+      }
+      if (!probe_bytes.empty()) {
+        std::string joined = std::move(probe_bytes) + std::string(in);
+        probe_bytes.clear();
+        return feed_zlib(joined, out);
+      }
       deflate_probe_done = true;
       const auto b0 = static_cast<unsigned char>(in[0]);
       const bool zlib_header = (b0 & 0x0f) == 8 && in.size() >= 2 &&

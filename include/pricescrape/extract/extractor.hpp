@@ -4,6 +4,7 @@
 #include <pricescrape/error.hpp>
 #include <pricescrape/extract/product.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +39,11 @@ struct extract_options {
   // Off, the light tree builder is tried first and the scan is skipped when structured
   // data settles the answer; tests prove both paths give the same product.
   bool full_dom_path = false;
+  // When it becomes true, extraction returns promptly with error_kind::cancelled: the
+  // flag is read every few thousand steps of every long loop (tree building where it
+  // is ours, structured data, the visible scan). gumbo's parse, when the light builder
+  // declines, is the one step that cannot be interrupted.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // CPU time (of the calling thread) each stage took, for `pricescrape --profile`.
@@ -47,6 +53,9 @@ struct stage_times {
   std::uint64_t extract_ns = 0;  // structured data, visible heuristics, choosing
   bool full_parse = false;       // gumbo built the tree (the light builder declined)
   bool visible_scan = false;     // the visible page was scanned (structured data did not settle it)
+  // Steps of bounded cost the extraction took (tags tokenized, nodes visited, JSON
+  // values walked, candidates compared): tests assert it grows linearly with the page.
+  std::uint64_t work = 0;
 };
 
 struct extraction {

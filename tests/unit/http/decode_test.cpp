@@ -175,5 +175,21 @@ TEST(BodyDecoder, StreamsInSmallPieces) {
   EXPECT_EQ(out, page);
 }
 
+// Found by the decode fuzzer: the zlib header is two bytes, and a one-byte first piece
+// made "deflate" take a zlib-wrapped body for a raw one.
+TEST(BodyDecoder, ZlibDeflateFedByteByByte) {
+  for (const int bits : {15, -15}) {
+    const std::string compressed = deflate_with(page, bits);
+    body_decoder decoder(content_coding::deflate, 1 << 20);
+    std::string out;
+    for (std::size_t i = 0; i < compressed.size(); ++i) {
+      auto e = decoder.feed(std::string_view(compressed).substr(i, 1), out);
+      ASSERT_FALSE(e) << bits << ": " << e->message;
+    }
+    EXPECT_FALSE(decoder.finish());
+    EXPECT_EQ(out, page);
+  }
+}
+
 }  // namespace
 }  // namespace pricescrape::http

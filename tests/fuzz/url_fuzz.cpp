@@ -1,0 +1,15 @@
+// libFuzzer target: URL validation of an input line (what the batch reader does with
+// every line of its input). Never throws; an accepted URL is http(s) with a host.
+#include <pricescrape/url_source.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto error = pricescrape::validate_url(text);
+  if (error && error->message.empty()) std::abort();
+  return 0;
+}
