@@ -163,63 +163,71 @@ bool any_name_word(std::string_view names, Test&& test) {
   return !w.empty() && test(std::string_view(w));
 }
 
-// True when a word of `names` is one of `words`, or one of them joined to "price"
+// True when the word `w` is one of `words`, or one of them joined to "price"
 // ("oldprice", "pricewas"), or, for `stems`, starts with one ("strikethrough").
-bool has_name_word(std::string_view names, std::initializer_list<std::string_view> words,
-                   std::initializer_list<std::string_view> stems = {}) {
-  return any_name_word(names, [&](std::string_view w) {
-    for (const auto word : words) {
-      if (w == word) return true;
-      if (w.size() == word.size() + 5 &&
-          ((w.starts_with(word) && w.substr(word.size()) == "price") ||
-           (w.starts_with("price") && w.substr(5) == word))) {
-        return true;
-      }
+bool word_matches(std::string_view w, std::initializer_list<std::string_view> words,
+                  std::initializer_list<std::string_view> stems) {
+  for (const auto word : words) {
+    if (w == word) return true;
+    if (w.size() == word.size() + 5 && ((w.starts_with(word) && w.substr(word.size()) == "price") ||
+                                        (w.starts_with("price") && w.substr(5) == word))) {
+      return true;
     }
-    for (const auto stem : stems) {
-      if (w.starts_with(stem)) return true;
-    }
-    return false;
-  });
+  }
+  for (const auto stem : stems) {
+    if (w.starts_with(stem)) return true;
+  }
+  return false;
 }
 
-// A price that is not the one to pay: struck through, or marked as the old, list or
-// reference price. A word after "with" or "has" describes a container that holds such
-// a price beside the current one ("product-detail-price with-list-price",
-// "has-discount"), not the old price itself.
-bool names_old_price(std::string_view names) {
-  std::string previous;
-  return any_name_word(names, [&](std::string_view w) {
-    const bool modifier = previous == "with" || previous == "has";
-    previous.assign(w);
-    if (modifier) return false;
-    return has_name_word(
+// True when a word of `names` matches (word_matches).
+bool has_name_word(std::string_view names, std::initializer_list<std::string_view> words,
+                   std::initializer_list<std::string_view> stems = {}) {
+  return any_name_word(names, [&](std::string_view w) { return word_matches(w, words, stems); });
+}
+
+// What the naming attributes say about an old price, in one pass over their words.
+// `old`: struck through, or marked as the old, list or reference price. `regular`:
+// "regular" names the old price on some platforms (PrestaShop's regular-price beside
+// the discount) and the only price on others (Shopify's price-item--regular), so it is
+// evidence for the model, not a reason to drop the element. A word after "with" or
+// "has" describes a container holding such a price beside the current one
+// ("product-detail-price with-list-price", "has-discount"), not the old price itself.
+struct old_price_naming {
+  bool old = false;
+  bool regular = false;
+};
+
+old_price_naming name_old_price(std::string_view names) {
+  old_price_naming out;
+  bool modifier = false;  // the previous word was "with" or "has"
+  any_name_word(names, [&](std::string_view w) {
+    const bool after_modifier = modifier;
+    modifier = w == "with" || w == "has";
+    if (after_modifier) return false;
+    if (w == "regular" || w == "regularprice" || w == "priceregular") {
+      out.regular = true;
+      return false;
+    }
+    out.old = word_matches(
         w,
         {"old", "was", "list", "before", "rrp", "msrp", "save", "uvp", "barred", "instead",
          "reference", "prev", "crossed", "strike", "retail"},
         {"strike", "crossed", "compare", "saving", "original", "previous", "linethrough"});
+    return out.old;
   });
+  return out;
 }
 
-// "Regular" names the old price on some platforms (PrestaShop's regular-price beside
-// the discount) and the only price on others (Shopify's price-item--regular): evidence
-// for the model, not a reason to drop the element.
-bool names_regular_price(std::string_view names) {
-  std::string previous;
-  return any_name_word(names, [&](std::string_view w) {
-    const bool modifier = previous == "with" || previous == "has";
-    previous.assign(w);
-    return !modifier && (w == "regular" || w == "regularprice" || w == "priceregular");
-  });
-}
+bool names_old_price(std::string_view names) { return name_old_price(names).old; }
 
 bool is_struck_tag(GumboTag tag) {
   return tag == GUMBO_TAG_DEL || tag == GUMBO_TAG_S || tag == GUMBO_TAG_STRIKE;
 }
 
-bool is_struck(const GumboNode* node, const element_attributes& attrs) {
+bool is_struck(const GumboNode* node, const element_attributes& attrs, bool named_old) {
   if (is_struck_tag(tag_of(node))) return true;
-  if (names_old_price(attrs.names)) return true;
+  if (named_old) return true;
   return attrs.style && contains_ci(*attrs.style, "line-through");
 }
 
@@ -875,8 +883,9 @@ page_scan scan_page(const GumboNode* document) {
       const std::string_view names = attrs.names;
       if (is_chrome(tag)) inner.chrome = true;
       if (names_related(names)) inner.related = true;
-      if (names_regular_price(names)) inner.regular = true;
-      if (is_struck(node, attrs)) inner.struck = true;
+      const old_price_naming naming = name_old_price(names);
+      if (naming.regular) inner.regular = true;
+      if (is_struck(node, attrs, naming.old)) inner.struck = true;
       if (is_hidden(attrs)) inner.hidden = true;
       if (tag == GUMBO_TAG_H1) inner.in_h1 = true;
       if (tag == GUMBO_TAG_H1 && h1s.size() < max_h1) {
