@@ -140,7 +140,7 @@ DIRECTION = {
 # generator happens to get wrong least would win, while on the web shops keep JSON-LD in
 # step with their catalogue most often; the corpus may only say when a statement is
 # about something else (st_* evidence).
-FIXED = {"null_bias", "null_no_buy", "null_unavailable", "src_jsonld", "src_microdata", "src_meta"
+FIXED = {"null_bias", "null_no_buy", "null_unavailable", "src_jsonld", "src_microdata", "src_meta", "src_visible"
 }
 
 

@@ -257,7 +257,46 @@ bool names_related(std::string_view names) {
       names,
       {"related", "similar", "carousel", "recently", "upsell", "crosssell", "sponsored", "sponsor",
        "accessories", "bundle", "reco", "sims", "alsobought", "youmay", "others"},
-      {"recommend", "suggest", "related", "upsell", "crosssell", "alternative"});
+      {"recommend", "suggest", "related", "upsell", "crosssell", "alternative", "zubehoer",
+       "zubehor", "accessoire", "accesorio", "accessori", "akcesori", "tilbehor", "tillbehor"});
+}
+
+// Headings that open a block of other products: "You may also like", "Zubehör".
+// `lowered`: the heading's text in ASCII lower case.
+bool heads_related(std::string_view lowered) {
+  return contains_any_lower(lowered,
+                            {"you may also like", "related",           "similar",
+                             "also bought",       "also viewed",       "recommended",
+                             "customers who",     "frequently bought", "alternative",
+                             "accessor",          "das könnte",        "ähnliche",
+                             "zubehör",           "kunden kauften",    "vous aimerez",
+                             "similaires",        "también te puede",  "relacionados",
+                             "quem viu",          "compre junto",      "potrebbe interessarti",
+                             "misschien ook",     "vaak samen",        "podobne",
+                             "akcesoria",         "często kupowane",   "du kanske",
+                             "tillbehör",         "andre kjøpte",      "tilbehør",
+                             "andre kiggede",     "この商品を見た人",  "関連商品",
+                             "podobné",           "příslušenství",     "benzer ürün",
+                             "aksesuar"});
+}
+
+// True when an element's first child element is a heading that opens a block of other
+// products: the block's prices are not the page's, whatever its classes say.
+bool block_of_other_products(const GumboNode* node) {
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned int i = 0; i < kids.length && i < 4; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+    if (!is_element(k)) continue;
+    const GumboTag tag = tag_of(k);
+    if (tag != GUMBO_TAG_H2 && tag != GUMBO_TAG_H3 && tag != GUMBO_TAG_H4 && tag != GUMBO_TAG_H5) {
+      return false;
+    }
+    std::string heading = text_content(k, 81);
+    if (heading.size() > 80) return false;
+    for (char& c : heading) c = to_lower_ascii(c);
+    return heads_related(heading);
+  }
+  return false;
 }
 
 bool is_chrome(GumboTag tag) {
@@ -882,7 +921,7 @@ page_scan scan_page(const GumboNode* document) {
       read_attributes(node, attrs);
       const std::string_view names = attrs.names;
       if (is_chrome(tag)) inner.chrome = true;
-      if (names_related(names)) inner.related = true;
+      if (names_related(names) || block_of_other_products(node)) inner.related = true;
       const old_price_naming naming = name_old_price(names);
       if (naming.regular) inner.regular = true;
       if (is_struck(node, attrs, naming.old)) inner.struck = true;
@@ -1148,6 +1187,18 @@ void set_visible_features(const page_scan& scan, const price_element& e, const p
           : 0;
 }
 
+// True for an article number beside the amount ("Art.-Nr.: 89268-D42"): read as a
+// price, its letter would be a currency ("D", Gambian dalasi).
+bool has_article_number(std::string_view text) {
+  for (std::size_t i = 0; i + 3 < text.size(); ++i) {
+    const auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+    if (is_digit(text[i]) && text[i + 1] == '-' && alpha(text[i + 2]) && is_digit(text[i + 3])) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // A candidate that looks like the price to pay now, for the positional features.
 bool looks_current(const features& f) {
   return f[feature::v_related] == 0 && f[feature::v_hidden] == 0 &&
@@ -1171,6 +1222,7 @@ std::vector<visible_candidate> visible_candidates(const page_scan& scan,
     // element is named for the price and the page states its currency elsewhere.
     const bool sign = parsed.currency_token.has_value();
     if (!sign && !(e.named && !known_currency.empty())) continue;
+    if (has_article_number(e.text)) continue;
     visible_candidate v;
     v.order = e.order;
     v.last = e.last;
