@@ -159,11 +159,13 @@ std::size_t scan_attributes(std::string_view text, std::size_t from, std::size_t
 
 }  // namespace
 
-void limit_nesting(std::string& text, std::size_t max_depth, std::size_t max_attributes) {
+std::size_t limit_nesting(std::string& text, std::size_t max_depth, std::size_t max_attributes) {
+  std::size_t blanked = 0;
   std::size_t depth = 0;
   std::size_t dropped = 0;  // start tags blanked whose end tags are still to come
   std::size_t i = 0;
   const auto blank = [&](std::size_t from, std::size_t to) {
+    ++blanked;
     std::fill(text.begin() + static_cast<std::ptrdiff_t>(from),
               text.begin() + static_cast<std::ptrdiff_t>(to), ' ');
   };
@@ -224,6 +226,7 @@ void limit_nesting(std::string& text, std::size_t max_depth, std::size_t max_att
       i = end;
     }
   }
+  return blanked;
 }
 
 gumbo_arena::~gumbo_arena() {
@@ -265,7 +268,15 @@ void gumbo_arena::deallocate(void* self, void* ptr) {
 
 html_document::html_document(std::string utf8, parser how) : text_(std::move(utf8)) {
   if (how == parser::light_first) {
-    document_ = build_light_tree(text_, nodes_);
+    std::size_t depth = 0;
+    document_ = build_light_tree(text_, nodes_, &depth);
+    // gumbo gets the page through limit_nesting, whose depth is an estimate: on a deep
+    // page the light tree stands only if the estimate blanks nothing, or the two paths
+    // would build different trees (the light_html fuzzer found a page 500 deep).
+    if (document_ != nullptr && depth > max_nesting_depth / 2) {
+      std::string copy = text_;
+      if (limit_nesting(copy, max_nesting_depth) > 0) document_ = nullptr;
+    }
     if (document_ != nullptr) {
       for (unsigned i = 0; i < document_->v.document.children.length; ++i) {
         const auto* child = static_cast<const GumboNode*>(document_->v.document.children.data[i]);

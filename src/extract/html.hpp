@@ -49,8 +49,9 @@ inline constexpr std::size_t max_nesting_depth = 512;
 // and the end tags that would close them, by an estimate of the tree depth that
 // ignores void elements and those whose end tag is implied (p, li, td, ...); and the
 // attributes of a start tag after its first `max_attributes`. One pass.
-void limit_nesting(std::string& text, std::size_t max_depth,
-                   std::size_t max_attributes = max_attributes_per_element);
+// Returns how many tags and attribute runs were blanked.
+std::size_t limit_nesting(std::string& text, std::size_t max_depth,
+                          std::size_t max_attributes = max_attributes_per_element);
 
 // How html_document builds its tree.
 enum class parser {

@@ -428,6 +428,8 @@ class builder {
   builder(std::string_view html, node_arena& arena) : src_(html), arena_(arena) {}
 
   const GumboNode* run();
+  // The most elements open at once (below <html>).
+  std::size_t max_depth() const { return max_depth_; }
 
  private:
   // -- tokenizer --
@@ -497,6 +499,7 @@ class builder {
   std::vector<GumboNode*> head_children_;
 
   std::vector<open_element> open_;    // below <body> included; <html> and <head> apart
+  std::size_t max_depth_ = 0;
   std::vector<GumboNode*> children_;  // children of the open elements, innermost last
   bool form_open_ = false;
   bool skip_newline_ = false;  // after <pre>/<listing>: a first newline is dropped
@@ -619,6 +622,7 @@ void builder::push(GumboNode* node, std::string_view name) {
     }
   }
   open_.push_back({node, children_.size(), content, name});
+  max_depth_ = std::max(max_depth_, open_.size());
   // gumbo's scope checks walk the whole stack; past a few hundred levels it is the
   // slow path anyway, and html_document caps its depth.
   if (open_.size() > 512) decline();
@@ -1779,9 +1783,12 @@ void builder::end_in_body(std::string_view name, GumboTag tag) {
 
 }  // namespace
 
-const GumboNode* build_light_tree(std::string_view html, node_arena& arena) {
+const GumboNode* build_light_tree(std::string_view html, node_arena& arena,
+                                  std::size_t* max_depth) {
   builder b(html, arena);
-  return b.run();
+  const GumboNode* document = b.run();
+  if (max_depth != nullptr) *max_depth = b.max_depth();
+  return document;
 }
 
 }  // namespace pricescrape::extract::detail

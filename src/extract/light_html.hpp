@@ -51,6 +51,8 @@ class node_arena {
 // The document node of `html`'s tree, allocated in `arena`, or nullptr when the page
 // needs the full HTML5 tree builder. `html` must be valid UTF-8 and outlive the tree
 // (nodes point into it for their original text).
-const GumboNode* build_light_tree(std::string_view html, node_arena& arena);
+// `max_depth`, when given, receives the most elements that were open at once.
+const GumboNode* build_light_tree(std::string_view html, node_arena& arena,
+                                  std::size_t* max_depth = nullptr);
 
 }  // namespace pricescrape::extract::detail

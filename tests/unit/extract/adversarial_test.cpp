@@ -7,6 +7,7 @@
 #include "extract/html.hpp"
 #include "extract/structured.hpp"
 #include "extract/work.hpp"
+#include "tree_diff.hpp"
 
 #include <gtest/gtest.h>
 
@@ -169,6 +170,20 @@ TEST(Adversarial, DeepPageIsCappedAtTheNestingLimit) {
   EXPECT_TRUE(r.times.full_parse);
   EXPECT_EQ(r.found.price, std::nullopt);
   EXPECT_EQ(r.found.title, "Anvil");
+}
+
+TEST(Adversarial, DeepPageGetsTheSameTreeOnBothPaths) {
+  // 512 open elements for the light builder (body, span, 510 divs), 513 by the nesting
+  // estimate gumbo's input goes through (html, head, span, divs): the light_html fuzzer
+  // found such a page built differently. Deep pages keep the light tree only when the
+  // estimate blanks nothing.
+  std::string page = "<html><head><span>";
+  for (int i = 0; i < 510; ++i) page += "<div>";
+  page += "x";
+  const detail::html_document light(page, detail::parser::light_first);
+  const detail::html_document gumbo(page, detail::parser::gumbo_only);
+  EXPECT_TRUE(light.used_gumbo());
+  EXPECT_EQ(detail::tree_diff::first_difference(light.document(), gumbo.document()), std::nullopt);
 }
 
 // ---- stopping -----------------------------------------------------------------------
