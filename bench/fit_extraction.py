@@ -2,7 +2,7 @@
 """Fits the weights of the extraction scoring model on the fit part of tests/corpus.
 
 Usage:
-  bench/fit_extraction.py [--bin build/release/bin/pricescrape] [--write] [--l2 0.02]
+  bench/fit_extraction.py [--bin build/release/bin/pricescrape] [--write] [--l2 1.0]
 
 The model (src/extract/scoring.hpp names its features): every price candidate on a page,
 structured or visible, gets a vector of named features x; its score is w . x. So does the
@@ -223,7 +223,9 @@ def write_header(names, w, pages, loss, skipped, l2):
         "// the old hand-set rules (PRIOR in the script),",
         f"// mean loss {loss:.4f}. To regenerate after changing a feature or the corpus:",
         "//   cmake --build build/release --target pricescrape && bench/fit_extraction.py --write",
-        "// then rebuild and check bench/score_extraction.py on the held-out part.",
+        "//   clang-format -i src/extract/scoring_weights.hpp",
+        "// then rebuild and check bench/score_extraction.py on the held-out part. Pages that",
+        "// consistent structured data settles (stage one) are not fitted on.",
         "#pragma once",
         "",
         "#include <array>",

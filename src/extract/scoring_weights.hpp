@@ -5,7 +5,9 @@
 // the old hand-set rules (PRIOR in the script),
 // mean loss 0.3786. To regenerate after changing a feature or the corpus:
 //   cmake --build build/release --target pricescrape && bench/fit_extraction.py --write
-// then rebuild and check bench/score_extraction.py on the held-out part.
+//   clang-format -i src/extract/scoring_weights.hpp
+// then rebuild and check bench/score_extraction.py on the held-out part. Pages that
+// consistent structured data settles (stage one) are not fitted on.
 #pragma once
 
 #include <array>
