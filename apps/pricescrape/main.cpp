@@ -226,7 +226,8 @@ std::string candidates_json(const std::vector<extract::candidate>& candidates) {
                     {"price", c.price ? nlohmann::ordered_json(*c.price) : nullptr},
                     {"currency", c.currency ? nlohmann::ordered_json(*c.currency) : nullptr},
                     {"score", c.score},
-                    {"why", c.why}});
+                    {"why", c.why},
+                    {"features", nlohmann::ordered_json(c.features)}});
   }
   return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -23,6 +23,15 @@ constexpr std::size_t max_price_text = 80;
 constexpr std::size_t max_price_elements = 3000;
 constexpr std::size_t max_h1 = 8;
 constexpr std::size_t max_title_bytes = 500;
+// Add-to-cart controls weighed for the buy box, and struck amounts kept.
+constexpr std::size_t max_buy_controls = 64;
+constexpr std::size_t max_struck_amounts = 64;
+// The buy box search climbs at most this many ancestors of the h1.
+constexpr std::size_t max_box_climb = 256;
+// Elements of the buy box read for a stock phrase, at most.
+constexpr std::size_t max_box_stock_elements = 400;
+// Candidates after one looked at to tell whether it contains another.
+constexpr std::size_t max_container_look = 16;
 // A price-named ancestor this close still names the element ("<div class=price>
 // <strong>€ <span>17,10</span></strong></div>").
 constexpr int max_named_distance = 2;
@@ -154,43 +163,71 @@ bool any_name_word(std::string_view names, Test&& test) {
   return !w.empty() && test(std::string_view(w));
 }
 
-// True when a word of `names` is one of `words`, or one of them joined to "price"
+// True when the word `w` is one of `words`, or one of them joined to "price"
 // ("oldprice", "pricewas"), or, for `stems`, starts with one ("strikethrough").
-bool has_name_word(std::string_view names, std::initializer_list<std::string_view> words,
-                   std::initializer_list<std::string_view> stems = {}) {
-  return any_name_word(names, [&](std::string_view w) {
-    for (const auto word : words) {
-      if (w == word) return true;
-      if (w.size() == word.size() + 5 &&
-          ((w.starts_with(word) && w.substr(word.size()) == "price") ||
-           (w.starts_with("price") && w.substr(5) == word))) {
-        return true;
-      }
+bool word_matches(std::string_view w, std::initializer_list<std::string_view> words,
+                  std::initializer_list<std::string_view> stems) {
+  for (const auto word : words) {
+    if (w == word) return true;
+    if (w.size() == word.size() + 5 && ((w.starts_with(word) && w.substr(word.size()) == "price") ||
+                                        (w.starts_with("price") && w.substr(5) == word))) {
+      return true;
     }
-    for (const auto stem : stems) {
-      if (w.starts_with(stem)) return true;
-    }
-    return false;
-  });
+  }
+  for (const auto stem : stems) {
+    if (w.starts_with(stem)) return true;
+  }
+  return false;
 }
 
-// A price that is not the one to pay: struck through, or marked as the old, list or
-// reference price.
-bool names_old_price(std::string_view names) {
-  return has_name_word(
-      names,
-      {"old", "was", "list", "regular", "before", "rrp", "msrp", "save", "uvp", "barred", "instead",
-       "reference", "prev", "crossed", "strike", "retail"},
-      {"strike", "crossed", "compare", "saving", "original", "previous", "linethrough"});
+// True when a word of `names` matches (word_matches).
+bool has_name_word(std::string_view names, std::initializer_list<std::string_view> words,
+                   std::initializer_list<std::string_view> stems = {}) {
+  return any_name_word(names, [&](std::string_view w) { return word_matches(w, words, stems); });
 }
+
+// What the naming attributes say about an old price, in one pass over their words.
+// `old`: struck through, or marked as the old, list or reference price. `regular`:
+// "regular" names the old price on some platforms (PrestaShop's regular-price beside
+// the discount) and the only price on others (Shopify's price-item--regular), so it is
+// evidence for the model, not a reason to drop the element. A word after "with" or
+// "has" describes a container holding such a price beside the current one
+// ("product-detail-price with-list-price", "has-discount"), not the old price itself.
+struct old_price_naming {
+  bool old = false;
+  bool regular = false;
+};
+
+old_price_naming name_old_price(std::string_view names) {
+  old_price_naming out;
+  bool modifier = false;  // the previous word was "with" or "has"
+  any_name_word(names, [&](std::string_view w) {
+    const bool after_modifier = modifier;
+    modifier = w == "with" || w == "has";
+    if (after_modifier) return false;
+    if (w == "regular" || w == "regularprice" || w == "priceregular") {
+      out.regular = true;
+      return false;
+    }
+    out.old = word_matches(
+        w,
+        {"old", "was", "list", "before", "rrp", "msrp", "save", "uvp", "barred", "instead",
+         "reference", "prev", "crossed", "strike", "retail"},
+        {"strike", "crossed", "compare", "saving", "original", "previous", "linethrough"});
+    return out.old;
+  });
+  return out;
+}
+
+bool names_old_price(std::string_view names) { return name_old_price(names).old; }
 
 bool is_struck_tag(GumboTag tag) {
   return tag == GUMBO_TAG_DEL || tag == GUMBO_TAG_S || tag == GUMBO_TAG_STRIKE;
 }
 
-bool is_struck(const GumboNode* node, const element_attributes& attrs) {
+bool is_struck(const GumboNode* node, const element_attributes& attrs, bool named_old) {
   if (is_struck_tag(tag_of(node))) return true;
-  if (names_old_price(attrs.names)) return true;
+  if (named_old) return true;
   return attrs.style && contains_ci(*attrs.style, "line-through");
 }
 
@@ -220,7 +257,46 @@ bool names_related(std::string_view names) {
       names,
       {"related", "similar", "carousel", "recently", "upsell", "crosssell", "sponsored", "sponsor",
        "accessories", "bundle", "reco", "sims", "alsobought", "youmay", "others"},
-      {"recommend", "suggest", "related", "upsell", "crosssell"});
+      {"recommend", "suggest", "related", "upsell", "crosssell", "alternative", "zubehoer",
+       "zubehor", "accessoire", "accesorio", "accessori", "akcesori", "tilbehor", "tillbehor"});
+}
+
+// Headings that open a block of other products: "You may also like", "Zubehör".
+// `lowered`: the heading's text in ASCII lower case.
+bool heads_related(std::string_view lowered) {
+  return contains_any_lower(lowered,
+                            {"you may also like", "related",           "similar",
+                             "also bought",       "also viewed",       "recommended",
+                             "customers who",     "frequently bought", "alternative",
+                             "accessor",          "das könnte",        "ähnliche",
+                             "zubehör",           "kunden kauften",    "vous aimerez",
+                             "similaires",        "también te puede",  "relacionados",
+                             "quem viu",          "compre junto",      "potrebbe interessarti",
+                             "misschien ook",     "vaak samen",        "podobne",
+                             "akcesoria",         "często kupowane",   "du kanske",
+                             "tillbehör",         "andre kjøpte",      "tilbehør",
+                             "andre kiggede",     "この商品を見た人",  "関連商品",
+                             "podobné",           "příslušenství",     "benzer ürün",
+                             "aksesuar"});
+}
+
+// True when an element's first child element is a heading that opens a block of other
+// products: the block's prices are not the page's, whatever its classes say.
+bool block_of_other_products(const GumboNode* node) {
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned int i = 0; i < kids.length && i < 4; ++i) {
+    const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+    if (!is_element(k)) continue;
+    const GumboTag tag = tag_of(k);
+    if (tag != GUMBO_TAG_H2 && tag != GUMBO_TAG_H3 && tag != GUMBO_TAG_H4 && tag != GUMBO_TAG_H5) {
+      return false;
+    }
+    std::string heading = text_content(k, 81);
+    if (heading.size() > 80) return false;
+    for (char& c : heading) c = to_lower_ascii(c);
+    return heads_related(heading);
+  }
+  return false;
 }
 
 bool is_chrome(GumboTag tag) {
@@ -349,7 +425,12 @@ void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers
     if (n != node && (is_skipped(tag) || is_struck_node(n))) return;
     if (n != node && !out.empty() && is_digit(out.back()) && is_fraction_part(n)) {
       const std::string inner = text_content(n, 8);
-      if (inner.size() >= 1 && is_digit(inner[0])) out.push_back('.');
+      // The units may already group thousands with '.' ("4.359" + "49"): then the
+      // decimal comma is the separator the shop leaves out.
+      const std::size_t word = out.rfind(' ');
+      const bool dot_grouped =
+          out.find('.', word == std::string::npos ? 0 : word) != std::string::npos;
+      if (inner.size() >= 1 && is_digit(inner[0])) out.push_back(dot_grouped ? ',' : '.');
     }
     const bool block =
         n != node && (tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_P || tag == GUMBO_TAG_BR ||
@@ -387,6 +468,41 @@ void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers
   while (!out.empty() && out.back() == ' ') out.pop_back();
 }
 
+// Keeps the amount a struck-through (or old-price-named) element shows, for telling a
+// structured regular price from the price to pay.
+void record_struck_amount(const GumboNode* node, price_text_buffers& buffers,
+                          std::vector<std::string>& amounts) {
+  price_text(node, max_price_text + 1, buffers);
+  const std::string& text = buffers.text;
+  if (text.size() > max_price_text || !std::any_of(text.begin(), text.end(), is_digit)) return;
+  if (auto parsed = parse_price(text); parsed.amount) amounts.push_back(std::move(*parsed.amount));
+}
+
+// True when a checkbox or radio button sits among the children of the element's parent
+// or grandparent: the price of an option one may add ("Tamper 58 mm [x] 24,90 €"). At
+// most max_choice_children children are looked at per level.
+constexpr unsigned int max_choice_children = 32;
+bool beside_choice(const GumboNode* node) {
+  const GumboNode* up = node->parent;
+  for (int level = 0; level < 2 && up != nullptr && is_element(up); ++level, up = up->parent) {
+    const GumboVector& kids = up->v.element.children;
+    for (unsigned int i = 0; i < kids.length && i < max_choice_children; ++i) {
+      const auto* k = static_cast<const GumboNode*>(kids.data[i]);
+      if (!is_element(k)) continue;
+      const GumboNode* input = k;
+      // <label><input type=checkbox> Name</label>: the input one level down.
+      if (tag_of(k) == GUMBO_TAG_LABEL && k->v.element.children.length > 0) {
+        const auto* first = static_cast<const GumboNode*>(k->v.element.children.data[0]);
+        if (is_element(first)) input = first;
+      }
+      if (tag_of(input) != GUMBO_TAG_INPUT) continue;
+      const auto type = attribute(input, "type");
+      if (type && (contains_ci(*type, "checkbox") || contains_ci(*type, "radio"))) return true;
+    }
+  }
+  return false;
+}
+
 // True when an element has text of its own, not only through its children.
 bool has_own_text(const GumboNode* node) {
   const GumboVector& kids = node->v.element.children;
@@ -419,6 +535,30 @@ bool is_buy_control(const GumboNode* node, const element_attributes& attrs) {
                                       "add to bag",
                                       "add to trolley",
                                       "buy now",
+                                      "buy it now",
+                                      "place bid",
+                                      "bid now",
+                                      "enchérir",
+                                      "gebot abgeben",
+                                      "sofort-kaufen",
+                                      "jetzt kaufen",
+                                      "achat immédiat",
+                                      "acheter maintenant",
+                                      "compralo subito",
+                                      "acquista ora",
+                                      "fai un'offerta",
+                                      "comprar ahora",
+                                      "comprar agora",
+                                      "pujar",
+                                      "kup teraz",
+                                      "köp nu",
+                                      "kjøp nå",
+                                      "køb nu",
+                                      "nu kopen",
+                                      "koupit",
+                                      "hemen al",
+                                      "今すぐ購入",
+                                      "買い物かごに入れる",
                                       "in den warenkorb",
                                       "ajouter au panier",
                                       "añadir al carrito",
@@ -481,14 +621,16 @@ bool is_range(std::string_view text) {
   return false;
 }
 
-
 struct walk_state {
   const GumboNode* node;
+  std::size_t parent;  // the order of the nearest element ancestor, 0 for none
   int named_distance;  // levels below the nearest price-named ancestor, large when none
   bool struck;
   bool related;
+  bool regular;  // inside an element named for the regular price
   bool chrome;
   bool hidden;
+  bool in_h1;  // inside a heading h1: a product name ("Sleeve S/M") is no price
 };
 
 // Markup that keeps an element off the screen: templates for other states of the page
@@ -516,6 +658,111 @@ struct h1_seen {
   bool chrome;
 };
 
+// The subtree end of every element: with elements numbered in document (pre-)order,
+// an element's subtree is the range from its order to its last descendant's.
+std::vector<std::uint32_t> subtree_ends(const std::vector<std::uint32_t>& parents) {
+  std::vector<std::uint32_t> last(parents.size());
+  for (std::size_t k = 0; k < parents.size(); ++k) last[k] = static_cast<std::uint32_t>(k + 1);
+  for (std::size_t k = parents.size(); k > 0; --k) {
+    const std::uint32_t p = parents[k - 1];
+    if (p != 0) last[p - 1] = std::max(last[p - 1], last[k - 1]);
+  }
+  return last;
+}
+
+// Sets scan.buy_order (the add-to-cart control nearest the main h1 in the tree) and
+// scan.box.
+void find_buy_box(page_scan& scan, const std::vector<std::uint32_t>& parents,
+                  const std::vector<std::uint32_t>& last,
+                  const std::vector<std::size_t>& buy_controls, std::size_t body_order) {
+  if (!buy_controls.empty()) scan.buy_order = buy_controls.front();
+  const std::size_t h1 = scan.main_h1_order;
+  if (h1 == 0 || h1 > parents.size()) return;
+  // The h1's ancestors, nearest first.
+  std::vector<std::size_t> ancestors;
+  for (std::size_t a = parents[h1 - 1]; a != 0 && ancestors.size() < max_box_climb;
+       a = parents[a - 1]) {
+    ancestors.push_back(a);
+  }
+  if (ancestors.empty()) return;
+  std::size_t root = ancestors.front();  // without an add-to-cart control: the h1's parent
+  std::optional<std::size_t> control;
+  std::size_t best_span = 0;
+  for (const std::size_t b : buy_controls) {
+    for (const std::size_t a : ancestors) {
+      if (b < a || b > last[a - 1]) continue;
+      const std::size_t span = last[a - 1] - a;
+      const auto gap = [&](std::size_t x) { return x > h1 ? x - h1 : h1 - x; };
+      if (!control || span < best_span || (span == best_span && gap(b) < gap(*control))) {
+        control = b;
+        best_span = span;
+        root = a;
+      }
+      break;
+    }
+  }
+  if (control) scan.buy_order = control;
+  if (root <= body_order) {
+    // The h1 and the control only meet at the page itself (a flat page, or the name in
+    // a page header): the box is then the control's own block, which holds its price.
+    if (!control || parents[*control - 1] <= body_order) return;
+    root = parents[*control - 1];
+  }
+  scan.box = {root, last[root - 1]};
+}
+
+// The first stock phrase shown in the buy box, or without one, beside the main h1 (a
+// "no longer available" notice in place of the price).
+void read_box_availability(page_scan& scan, const std::vector<std::uint32_t>& parents,
+                           const std::vector<std::uint32_t>& last,
+                           const std::vector<const GumboNode*>& nodes) {
+  std::size_t first = scan.box.first;
+  std::size_t end = scan.box.last;
+  if (first == 0) {
+    const std::size_t h1 = scan.main_h1_order;
+    if (h1 == 0 || h1 > parents.size() || parents[h1 - 1] == 0) return;
+    first = parents[h1 - 1];
+    end = last[first - 1];
+  }
+  end = std::min({end, first + max_box_stock_elements, nodes.size()});
+  for (std::size_t order = first; order <= end; ++order) {
+    const GumboNode* node = nodes[order - 1];
+    const GumboTag tag = tag_of(node);
+    if (is_skipped(tag) || !has_own_text(node)) continue;
+    const std::string t = text_content(node, 121);
+    if (t.empty() || t.size() > 120) continue;
+    if (auto a = availability_from_text(t)) {
+      scan.box_availability = std::move(a);
+      return;
+    }
+  }
+}
+
+// The main heading names the product.
+void choose_main_h1(page_scan& scan, const std::vector<h1_seen>& h1s) {
+  // The main heading names the product: the h1 the page title repeats, else the first
+  // outside the page header, else the first.
+  const h1_seen* main = nullptr;
+  if (scan.title) {
+    double best = 0.5;
+    for (const auto& h : h1s) {
+      const double overlap = word_overlap(h.text, *scan.title, " |-,()");
+      if (overlap > best) {
+        best = overlap;
+        main = &h;
+      }
+    }
+  }
+  for (const auto& h : h1s) {
+    if (main == nullptr && !h.chrome) main = &h;
+  }
+  if (main == nullptr && !h1s.empty()) main = &h1s.front();
+  if (main != nullptr) {
+    scan.main_h1 = main->text;
+    scan.main_h1_order = main->order;
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> availability_from_text(std::string_view text) {
@@ -526,6 +773,35 @@ std::optional<std::string> availability_from_text(std::string_view text) {
                              "unavailable",
                              "not available",
                              "no longer available",
+                             "notify me",
+                             "nicht mehr verfügbar",
+                             "benachrichtigen",
+                             "n'est plus disponible",
+                             "m'alerter",
+                             "ya no está disponible",
+                             "avísame",
+                             "avise-me",
+                             "non più disponibile",
+                             "avvisami",
+                             "niet meer leverbaar",
+                             "mail mij",
+                             "wycofany",
+                             "powiadom o dostępności",
+                             "har utgått",
+                             "bevaka",
+                             "er utgået",
+                             "varsle meg",
+                             "er udgået",
+                             "udsolgt",
+                             "utsolgt",
+                             "slut i lager",
+                             "giv mig besked",
+                             "販売終了",
+                             "入荷お知らせ",
+                             "se již neprodává",
+                             "hlídat dostupnost",
+                             "artık satılmıyor",
+                             "gelince haber ver",
                              "nicht verfügbar",
                              "ausverkauft",
                              "nicht lieferbar",
@@ -599,7 +875,13 @@ page_scan scan_page(const GumboNode* document) {
   page_scan scan;
   std::vector<h1_seen> h1s;
   std::size_t order = 0;
-  std::vector<walk_state> stack{{document, 1000, false, false, false, false}};
+  std::vector<walk_state> stack{{document, 0, 1000, false, false, false, false, false, false}};
+  // parents[k]: the order of element k+1's parent element (0 for the root): the buy box
+  // is found from these links after the walk, in time linear in the elements.
+  std::vector<std::uint32_t> parents;
+  std::vector<std::size_t> buy_controls;
+  std::vector<const GumboNode*> nodes;  // nodes[k]: element k+1
+  std::size_t body_order = 0;
   std::optional<std::string> stock_text_availability;
   std::optional<std::string> availability_named;  // from an element named "availability"
   element_attributes attrs;                       // buffers reused for every element
@@ -620,7 +902,11 @@ page_scan scan_page(const GumboNode* document) {
     inner.named_distance = state.named_distance + 1;
     if (is_element(node)) {
       ++order;
+      parents.push_back(static_cast<std::uint32_t>(state.parent));
+      nodes.push_back(node);
+      inner.parent = order;
       const GumboTag tag = tag_of(node);
+      if (tag == GUMBO_TAG_BODY && body_order == 0) body_order = order;
       if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE ||
           tag == GUMBO_TAG_NOSCRIPT) {
         continue;
@@ -635,15 +921,19 @@ page_scan scan_page(const GumboNode* document) {
       read_attributes(node, attrs);
       const std::string_view names = attrs.names;
       if (is_chrome(tag)) inner.chrome = true;
-      if (names_related(names)) inner.related = true;
-      if (is_struck(node, attrs)) inner.struck = true;
+      if (names_related(names) || block_of_other_products(node)) inner.related = true;
+      const old_price_naming naming = name_old_price(names);
+      if (naming.regular) inner.regular = true;
+      if (is_struck(node, attrs, naming.old)) inner.struck = true;
       if (is_hidden(attrs)) inner.hidden = true;
+      if (tag == GUMBO_TAG_H1) inner.in_h1 = true;
       if (tag == GUMBO_TAG_H1 && h1s.size() < max_h1) {
         std::string t = text_content(node, max_title_bytes);
         if (!t.empty()) h1s.push_back({std::move(t), order, state.chrome});
       }
-      if (!scan.buy_order && !state.related && is_buy_control(node, attrs)) {
-        scan.buy_order = order;
+      if (buy_controls.size() < max_buy_controls && !state.related && !inner.hidden &&
+          is_buy_control(node, attrs)) {
+        buy_controls.push_back(order);
       }
       // Stock state: a visible element named for it, with a short text.
       if (!availability_named && !inner.related && !inner.hidden &&
@@ -664,9 +954,13 @@ page_scan scan_page(const GumboNode* document) {
           if (a && !stock_text_availability) stock_text_availability = a;
         }
       }
+      if (inner.struck && !state.struck && !inner.hidden &&
+          scan.struck_amounts.size() < max_struck_amounts) {
+        record_struck_amount(node, text_buffers, scan.struck_amounts);
+      }
       const bool self_named = names_price(attrs.lowered);
       if (self_named) inner.named_distance = 0;
-      if (!inner.struck && scan.prices.size() < max_price_elements) {
+      if (!inner.struck && !inner.in_h1 && scan.prices.size() < max_price_elements) {
         const bool named = self_named || state.named_distance + 1 <= max_named_distance;
         if ((self_named || has_own_text(node) || node->v.element.children.length <= 12) &&
             tag != GUMBO_TAG_BODY && tag != GUMBO_TAG_HTML) {
@@ -684,12 +978,16 @@ page_scan scan_page(const GumboNode* document) {
           };
           // Unnamed elements count only with a currency sign: pages are full of
           // short numbers.
-          if (has_digit && text.size() <= max_price_text && (named || has_currency())) {
+          // The product's name is no price, even when it reads like one ("Sleeve S/M").
+          const bool is_heading = !h1s.empty() && text == h1s.back().text;
+          if (has_digit && text.size() <= max_price_text && !is_heading &&
+              (named || has_currency())) {
             price_element e;
             e.text = text;
             e.order = order;
             e.named = named;
             e.in_related = inner.related;  // state.related || names_related(names), known
+            e.regular = inner.regular;
             e.in_chrome = inner.chrome;
             e.hidden = inner.hidden;
             // The nearest ancestor that says more than the element: "Total" in the
@@ -704,6 +1002,7 @@ page_scan scan_page(const GumboNode* document) {
               }
               up = up->parent;
             }
+            e.beside_choice = beside_choice(node);
             e.why = self_named ? "price-named element"
                     : named    ? "inside a price-named element"
                                : "short text";
@@ -721,38 +1020,199 @@ page_scan scan_page(const GumboNode* document) {
     }
   }
   scan.availability = availability_named ? availability_named : stock_text_availability;
-
-  // The main heading names the product: the h1 the page title repeats, else the first
-  // outside the page header, else the first.
-  const h1_seen* main = nullptr;
-  if (scan.title) {
-    double best = 0.5;
-    for (const auto& h : h1s) {
-      const double overlap = word_overlap(h.text, *scan.title, " |-,()");
-      if (overlap > best) {
-        best = overlap;
-        main = &h;
-      }
-    }
-  }
-  for (const auto& h : h1s) {
-    if (main == nullptr && !h.chrome) main = &h;
-  }
-  if (main == nullptr && !h1s.empty()) main = &h1s.front();
-  if (main != nullptr) {
-    scan.main_h1 = main->text;
-    scan.main_h1_order = main->order;
-  }
+  choose_main_h1(scan, h1s);
+  const std::vector<std::uint32_t> last = subtree_ends(parents);
+  find_buy_box(scan, parents, last, buy_controls, body_order);
+  read_box_availability(scan, parents, last, nodes);
+  for (auto& e : scan.prices) e.last = e.order <= last.size() ? last[e.order - 1] : e.order;
   return scan;
 }
 
-std::vector<candidate> visible_candidates(const page_scan& scan, std::string_view default_currency,
-                                          std::string_view known_currency) {
-  std::vector<candidate> out;
-  const auto nearness = [](std::size_t a, std::size_t b) {
-    const double d = a > b ? static_cast<double>(a - b) : static_cast<double>(b - a);
-    return 1.0 / (1.0 + d / 60.0);
-  };
+namespace {
+
+// Words that open the text of a price that is not the one to pay now: a former, list,
+// recommended or estimated price. Matched at the start of the (lower-case) text or of
+// its context, where shops put the label ("statt 1.499,00 €", "De: R$ 3.299,00").
+constexpr auto not_current_labels = std::to_array<std::string_view>({
+    "was ",
+    "was:",
+    "rrp",
+    "list price",
+    "m.r.p",
+    "mrp",
+    "msrp",
+    "statt",
+    "uvp",
+    "bisher",
+    "ursprünglich",
+    "au lieu de",
+    "prix de référence",
+    "prix conseillé",
+    "antes",
+    "precio anterior",
+    "pvp recomendado",
+    "de ",
+    "de:",
+    "preço sugerido",
+    "prima era",
+    "prezzo consigliato",
+    "prezzo di listino",
+    "van ",
+    "adviesprijs",
+    "oude prijs",
+    "cena regularna",
+    "cena katalogowa",
+    "najniższa cena",
+    "ord. pris",
+    "rek. pris",
+    "tidigare pris",
+    "før",
+    "førpris",
+    "veil. pris",
+    "vejl. pris",
+    "normalpris",
+    "通常価格",
+    "参考価格",
+    "メーカー希望小売価格",
+    "建議售價",
+    "původní cena",
+    "běžná cena",
+    "doporučená cena",
+    "eski fiyat",
+    "liste fiyatı",
+    "piyasa fiyatı",
+    "estimate",
+    "estimated",
+    "stima",
+    "schätzpreis",
+    "estimation",
+    "estimación",
+});
+
+// Before-tax labels: the page shows the tax-inclusive price as the one to pay.
+constexpr auto tax_excluded_labels = std::to_array<std::string_view>({
+    "税抜",
+    "税別",
+    "excl. vat",
+    "excl. tax",
+    "ex. vat",
+    "ex vat",
+    "excluding vat",
+    "zzgl. mwst",
+    "ohne mwst",
+    "exkl. mwst",
+    "netto",
+    "hors taxe",
+    " ht",
+    "sin iva",
+    "bez dph",
+    "+消費税",
+    "+ vat",
+});
+
+// A converted amount shown beside the seller's own.
+constexpr auto converted_labels = std::to_array<std::string_view>({
+    "approximately",
+    "approx",
+    "ca. ",
+    "environ",
+    "circa",
+    "約",
+});
+
+template <std::size_t N>
+bool starts_with_any(std::string_view lowered, const std::array<std::string_view, N>& labels) {
+  for (const auto l : labels) {
+    if (lowered.substr(0, l.size()) == l) return true;
+  }
+  return false;
+}
+
+template <std::size_t N>
+bool contains_any_of(std::string_view lowered, const std::array<std::string_view, N>& labels) {
+  for (const auto l : labels) {
+    if (lowered.find(l) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// The text of the element without what precedes the amount's own label inside a
+// context: the context "Preis: 19,99 € statt 24,99 €" starts the main price's block,
+// so only a context that starts with a label marks the element.
+bool labelled_not_current(std::string_view text, std::string_view context) {
+  return starts_with_any(text, not_current_labels) ||
+         (!context.empty() && starts_with_any(context, not_current_labels) &&
+          context.size() < text.size() + 40);
+}
+
+double nearness(std::size_t a, std::size_t b) {
+  const double d = a > b ? static_cast<double>(a - b) : static_cast<double>(b - a);
+  return 1.0 / (1.0 + d / 60.0);
+}
+
+// The visible features of one parsed price element.
+void set_visible_features(const page_scan& scan, const price_element& e, const parsed_price& parsed,
+                          features& f) {
+  const std::string text = lower(e.text);
+  const std::string context = lower(e.context);
+  f[feature::src_visible] = 1;
+  f[feature::v_named] = e.named ? 1 : 0;
+  f[feature::v_sign] = parsed.currency_token ? 1 : 0;
+  if (scan.main_h1_order > 0) {
+    f[feature::v_near_h1] = static_cast<float>(nearness(e.order, scan.main_h1_order));
+  }
+  if (scan.buy_order)
+    f[feature::v_near_buy] = static_cast<float>(nearness(e.order, *scan.buy_order));
+  f[feature::v_in_box] = scan.box.holds(e.order) ? 1 : 0;
+  f[feature::v_related] = e.in_related ? 1 : 0;
+  f[feature::v_regular_named] = e.regular ? 1 : 0;
+  f[feature::v_hidden] = e.hidden ? 1 : 0;
+  f[feature::v_chrome] = e.in_chrome ? 1 : 0;
+  f[feature::v_other_amount] = mentions_other_amount(text) ? 1 : 0;
+  f[feature::v_ctx_other_amount] = !context.empty() && mentions_other_amount(context) ? 1 : 0;
+  f[feature::v_not_current] = labelled_not_current(text, context) ? 1 : 0;
+  f[feature::v_tax_excl] = contains_any_of(text, tax_excluded_labels) ||
+                                   (!context.empty() && context.size() < text.size() + 12 &&
+                                    contains_any_of(context, tax_excluded_labels))
+                               ? 1
+                               : 0;
+  f[feature::v_converted] =
+      starts_with_any(text, converted_labels) || starts_with_any(context, converted_labels) ? 1 : 0;
+  f[feature::v_addon] = (!text.empty() && text.front() == '+') || e.beside_choice ? 1 : 0;
+  f[feature::v_zero] = *parsed.amount == "0" ? 1 : 0;
+  f[feature::v_offer_label] =
+      contains_any_lower(text, {"sale", "now", "our price", "special", "deal", "特價", "售價",
+                                "優惠", "offerta", "angebot", "promo", "soldes", "oferta", "por "})
+          ? 1
+          : 0;
+}
+
+// True for an article number beside the amount ("Art.-Nr.: 89268-D42"): read as a
+// price, its letter would be a currency ("D", Gambian dalasi).
+bool has_article_number(std::string_view text) {
+  for (std::size_t i = 0; i + 3 < text.size(); ++i) {
+    const auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+    if (is_digit(text[i]) && text[i + 1] == '-' && alpha(text[i + 2]) && is_digit(text[i + 3])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A candidate that looks like the price to pay now, for the positional features.
+bool looks_current(const features& f) {
+  return f[feature::v_related] == 0 && f[feature::v_hidden] == 0 &&
+         f[feature::v_other_amount] == 0 && f[feature::v_not_current] == 0 &&
+         f[feature::v_tax_excl] == 0 && f[feature::v_converted] == 0 && f[feature::v_addon] == 0 &&
+         f[feature::v_zero] == 0;
+}
+
+}  // namespace
+
+std::vector<visible_candidate> visible_candidates(const page_scan& scan,
+                                                  std::string_view default_currency,
+                                                  std::string_view known_currency) {
+  std::vector<visible_candidate> out;
   for (const auto& e : scan.prices) {
     price_parse_options options;
     options.default_currency = default_currency;
@@ -762,64 +1222,41 @@ std::vector<candidate> visible_candidates(const page_scan& scan, std::string_vie
     // element is named for the price and the page states its currency elsewhere.
     const bool sign = parsed.currency_token.has_value();
     if (!sign && !(e.named && !known_currency.empty())) continue;
-    if (!e.named && !sign) continue;
-    candidate c;
-    c.source = "visible";
-    c.text = e.text;
-    c.price = parsed.amount;
-    c.currency = parsed.currency ? parsed.currency : std::optional<std::string>{};
-    if (!sign && !known_currency.empty()) c.currency = std::string(known_currency);
-    c.score = 0.2;
-    c.why = e.why;
-    if (e.named) c.score += 0.4;
-    if (sign) {
-      c.score += 0.2;
-      c.why += "; currency sign";
-    }
-    if (scan.main_h1_order > 0) {
-      const double near = nearness(e.order, scan.main_h1_order);
-      c.score += 0.4 * near;
-      if (near > 0.3) c.why += "; near the main h1";
-    }
-    if (scan.buy_order) {
-      const double near = nearness(e.order, *scan.buy_order);
-      c.score += 0.6 * near;
-      if (near > 0.3) c.why += "; near add-to-cart";
-    }
-    if (e.in_related) {
-      c.score -= 1.5;
-      c.why += "; in a related-products block";
-    }
-    if (e.hidden) {
-      c.score -= 0.5;
-      c.why += "; hidden";
-    }
-    if (e.in_chrome) {
-      c.score -= 0.8;
-      c.why += "; in page header/footer";
-    }
-    const std::string lowered_text = lower(e.text);
-    if (mentions_other_amount(lowered_text)) {
-      c.score -= 0.8;
-      c.why += "; text names a fee, total or instalment";
-    }
-    if (*parsed.amount == "0") {
-      c.score -= 0.8;
-      c.why += "; zero";
-    }
-    if (is_range(e.text)) c.why += "; a range: the low end";
-    if (contains_any_lower(lowered_text,
-                           {"sale", "now", "our price", "special", "deal", "特價", "售價", "優惠",
-                            "offerta", "angebot", "promo", "soldes", "oferta"})) {
-      c.score += 0.1;
-      c.why += "; labelled as the offer";
-    }
-    if (!e.context.empty() && mentions_other_amount(lower(e.context))) {
-      c.score -= 0.4;
-      c.why += "; beside a fee, total or instalment";
-    }
-    out.push_back(std::move(c));
+    if (has_article_number(e.text)) continue;
+    visible_candidate v;
+    v.order = e.order;
+    v.last = e.last;
+    v.c.source = "visible";
+    v.c.text = e.text;
+    v.c.price = parsed.amount;
+    v.c.currency = parsed.currency ? parsed.currency : std::optional<std::string>{};
+    if (!sign && !known_currency.empty()) v.c.currency = std::string(known_currency);
+    v.c.why = e.why;
+    if (is_range(e.text)) v.c.why += "; a range: the low end";
+    set_visible_features(scan, e, parsed, v.f);
+    out.push_back(std::move(v));
   }
+  // Where the current-looking prices sit in the buy box: the first one, and the last
+  // before the add-to-cart control.
+  // Only the innermost: a container's text also holds the prices beside the main one.
+  visible_candidate* first_in_box = nullptr;
+  visible_candidate* last_before_buy = nullptr;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    visible_candidate& v = out[i];
+    if (!looks_current(v.f) || v.f[feature::v_in_box] == 0) continue;
+    // A container of another current-looking candidate (looked for among the next
+    // max_container_look candidates: nesting, not the page, bounds it).
+    bool container = false;
+    for (std::size_t j = i + 1;
+         j < out.size() && j <= i + max_container_look && out[j].order <= v.last; ++j) {
+      container = container || looks_current(out[j].f);
+    }
+    if (container) continue;
+    if (first_in_box == nullptr) first_in_box = &v;
+    if (scan.buy_order && v.order < *scan.buy_order) last_before_buy = &v;
+  }
+  if (first_in_box != nullptr) first_in_box->f[feature::v_first_in_box] = 1;
+  if (last_before_buy != nullptr) last_before_buy->f[feature::v_last_before_buy] = 1;
   return out;
 }
 

@@ -219,6 +219,17 @@ std::optional<std::string> availability_value(const json* v) {
   return normalize_availability(*text);
 }
 
+// True for a schema.org priceType naming a former or list price.
+bool is_former_price_type(const json* type) {
+  if (type == nullptr) return false;
+  const auto text = json_text(*type);
+  if (!text) return false;
+  std::string t;
+  for (char c : *text) t.push_back(to_lower_ascii(c));
+  return t.find("strikethrough") != std::string::npos || t.find("listprice") != std::string::npos ||
+         t.find("srp") != std::string::npos || t.find("msrp") != std::string::npos;
+}
+
 // Reads one Offer / AggregateOffer / PriceSpecification into `out`. Returns false when
 // it states no price.
 bool read_offer(const json& offer, structured_offer& out, const std::string& path) {
@@ -243,11 +254,17 @@ bool read_offer(const json& offer, structured_offer& out, const std::string& pat
     if (const json* spec = member(offer, "priceSpecification")) {
       const json* chosen = nullptr;
       if (spec->is_array()) {
+        // A StrikethroughPrice (or ListPrice, SRP) entry is the price the offer replaces:
+        // the first entry of another type is the selling price.
         for (const auto& s : *spec) {
-          if (member(s, "price") != nullptr) {
-            chosen = &s;
-            break;
+          if (member(s, "price") == nullptr) continue;
+          if (is_former_price_type(member(s, "priceType"))) {
+            out.list_price = true;
+            continue;
           }
+          chosen = &s;
+          out.list_price = false;
+          break;
         }
       } else if (member(*spec, "price") != nullptr) {
         chosen = spec;
@@ -270,6 +287,8 @@ void read_product(const json& product, std::vector<structured_offer>& out,
                   std::size_t product_index) {
   const std::optional<std::string> name = product_name(
       member(product, "name") != nullptr ? json_text(*member(product, "name")) : std::nullopt);
+  const std::optional<std::string> url =
+      member(product, "url") != nullptr ? json_text(*member(product, "url")) : std::nullopt;
   const std::string kind = type_is(product, {"ProductGroup"}) ? "ProductGroup" : "Product";
   bool any = false;
   const auto add = [&](const json& offer, const std::string& path) {
@@ -278,6 +297,7 @@ void read_product(const json& product, std::vector<structured_offer>& out,
     structured_offer o;
     o.source = "jsonld";
     o.name = name;
+    o.url = url;
     o.product = product_index;
     if (read_offer(offer, o, path)) {
       out.push_back(std::move(o));
@@ -557,6 +577,7 @@ struct meta_values {
   std::vector<std::string> currencies;
   std::optional<std::string> availability;
   std::optional<std::string> title;
+  std::optional<std::string> url;  // og:url, else <link rel=canonical>
 };
 
 void read_meta(const GumboNode* node, meta_values& meta) {
@@ -584,6 +605,8 @@ void read_meta(const GumboNode* node, meta_values& meta) {
     meta.availability = value;
   } else if (key == "og:title" && !meta.title) {
     meta.title = value;
+  } else if (key == "og:url") {
+    meta.url = value;
   }
 }
 
@@ -801,6 +824,11 @@ structured_data find_structured(const GumboNode* root) {
         continue;
       }
       if (tag == GUMBO_TAG_META) read_meta(node, meta);
+      if (tag == GUMBO_TAG_LINK && !meta.url) {
+        const auto rel = attribute(node, "rel");
+        const auto href = attribute(node, "href");
+        if (rel && href && contains_ci(*rel, "canonical")) meta.url = collapse_whitespace(*href);
+      }
       auto itemprop = attribute(node, "itemprop");
       bool rdfa = false;
       // RDFa Lite: property="schema:price" (or a bare name under a typeof scope)
@@ -898,6 +926,7 @@ structured_data find_structured(const GumboNode* root) {
     if (o.price) data.meta.push_back(std::move(o));
   }
   data.og_title = meta.title;
+  data.page_url = meta.url;
   if (!meta.currencies.empty()) data.meta_currency = currency_to_iso(meta.currencies.front());
   return data;
 }

@@ -19,6 +19,7 @@ struct structured_offer {
   std::optional<std::string> currency;      // ISO 4217
   std::optional<std::string> availability;  // schema.org name ("InStock")
   std::optional<std::string> name;          // the product's name
+  std::optional<std::string> url;           // the product's own URL, when stated
   std::string why;                          // where exactly: "Product.offers[0].price"
   bool list_price = false;  // a list/original price where the page also states a sale price
   std::size_t product = 0;  // which product statement it belongs to, within its source
@@ -29,6 +30,7 @@ struct structured_data {
   std::vector<structured_offer> microdata;  // and RDFa (source "rdfa")
   std::vector<structured_offer> meta;
   std::optional<std::string> og_title;
+  std::optional<std::string> page_url;       // <link rel=canonical> or og:url, when present
   std::optional<std::string> meta_currency;  // product:price:currency, even without an amount
 };
 

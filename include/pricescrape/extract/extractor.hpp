@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pricescrape::extract {
@@ -25,8 +26,11 @@ struct candidate {
   std::string text;    // the text or attribute value it came from
   std::optional<std::string> price;
   std::optional<std::string> currency;
-  double score = 0;
-  std::string why;  // short reasons: "itemprop=price; currency symbol; near h1"
+  double score = 0;  // the fitted model's score: weights . features
+  std::string why;   // where it came from, then each feature set and what it added
+  // The evidence (feature name, value in [0, 1]) the score weighs; only the features
+  // that are set. Filled only with extract_options::explain.
+  std::vector<std::pair<std::string, double>> features;
 };
 
 struct extract_options {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -105,12 +107,20 @@ TEST(Extractor, ExplainListsCandidatesBestFirst) {
   ASSERT_GE(r.candidates.size(), 2u);
   EXPECT_EQ(r.candidates[0].source, "jsonld");
   EXPECT_EQ(r.candidates[0].price, "2879.2");
-  EXPECT_NE(r.candidates[0].why.find("agrees with visible"), std::string::npos)
-      << r.candidates[0].why;
+  EXPECT_TRUE(r.candidates[0].why.starts_with("chosen: ")) << r.candidates[0].why;
+  // The evidence behind the score, by name: here the visible price agrees.
+  EXPECT_NE(r.candidates[0].why.find("agree_visible"), std::string::npos) << r.candidates[0].why;
+  const auto& f = r.candidates[0].features;
+  EXPECT_NE(std::find_if(f.begin(), f.end(), [](const auto& p) { return p.first == "src_jsonld"; }),
+            f.end());
+  std::size_t no_price_options = 0;
   for (const auto& c : r.candidates) {
     EXPECT_NE(c.price, "3199") << "a struck-through price was a candidate";
+    if (c.source == "none") ++no_price_options;
   }
-  for (std::size_t i = 1; i < r.candidates.size(); ++i) {
+  EXPECT_EQ(no_price_options, 1u);  // the no-price option is listed with its own evidence
+  // After the chosen one, best first.
+  for (std::size_t i = 2; i < r.candidates.size(); ++i) {
     EXPECT_GE(r.candidates[i - 1].score, r.candidates[i].score);
   }
 }
