@@ -55,6 +55,10 @@ struct body_decoder::state {
   bool deflate_probe_done = false;  // "deflate" is zlib-wrapped or raw in the wild
   std::string probe_bytes;          // a first piece too short to tell which (1 byte)
   bool finished = false;            // the compressed stream reported its end
+  // A gzip member has ended and bytes follow: a further member, or junk that browsers
+  // ignore. Kept across feed() calls, so junk fed in pieces is ignored as when whole
+  // (the decode fuzzer found junk fed byte by byte reported as corrupt).
+  bool in_later_member = false;
   BrotliDecoderState* br = nullptr;
 
   state(content_coding c, std::size_t cap) : coding(c), max_output(cap) {}
@@ -101,7 +105,6 @@ struct body_decoder::state {
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     z.avail_in = static_cast<uInt>(in.size());
     std::array<char, chunk_size> buf;
-    bool in_later_member = false;
     while (z.avail_in > 0 || !finished) {
       if (finished) {
         // Concatenated gzip members are legal; anything else after the end is junk we
@@ -212,7 +215,9 @@ struct deflate_decompressor {
 // truncation, and a size over the cap (a bomb is never allocated for).
 std::optional<std::string> whole_gzip_member(std::string_view body, std::size_t max_output) {
   if (body.size() < 18) return std::nullopt;  // header and trailer alone are 18 bytes
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(body[i])); };
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(body[i]));
+  };
   const std::size_t n = body.size();
   // ISIZE: the decoded length modulo 2^32, little-endian, in the last four bytes.
   const std::size_t size = byte(n - 4) | byte(n - 3) << 8 | byte(n - 2) << 16 | byte(n - 1) << 24;

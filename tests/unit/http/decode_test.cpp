@@ -115,7 +115,8 @@ TEST(DecodeBody, GzipBombWithALyingTrailerStopsAtTheCap) {
 // match, goes to the streaming decoder, with the same results as before.
 TEST(DecodeBody, LargeGzipPagesRoundTripAndEdgesStillHold) {
   std::string big;
-  for (int i = 0; big.size() < (300u << 10); ++i) big += "<li class=\"card\">item " + std::to_string(i * 7919 % 100003) + "</li>\n";
+  for (int i = 0; big.size() < (300u << 10); ++i)
+    big += "<li class=\"card\">item " + std::to_string(i * 7919 % 100003) + "</li>\n";
   auto out = decode_body(gzip(big), content_coding::gzip, 1u << 20);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_EQ(*out, big);
@@ -189,6 +190,24 @@ TEST(BodyDecoder, ZlibDeflateFedByteByByte) {
     EXPECT_FALSE(decoder.finish());
     EXPECT_EQ(out, page);
   }
+}
+
+// Junk after a complete gzip member is ignored whether it arrives with the member or
+// byte by byte (the decode fuzzer's finding: the streaming decoder forgot, between
+// pieces, that a member had already ended, and called the junk corrupt).
+TEST(BodyDecoder, JunkAfterAGzipMemberFedByteByByteIsIgnoredAsWhenWhole) {
+  const std::string body = gzip(page) + std::string("\0\0\xee\xea\0\xff`\0", 8);
+  const auto whole = decode_body(body, content_coding::gzip, 1 << 20);
+  ASSERT_TRUE(whole) << whole.error().message;
+  EXPECT_EQ(*whole, page);
+  body_decoder decoder(content_coding::gzip, 1 << 20);
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    auto e = decoder.feed(std::string_view(body).substr(i, 1), out);
+    ASSERT_FALSE(e) << "byte " << i << ": " << e->message;
+  }
+  EXPECT_FALSE(decoder.finish());
+  EXPECT_EQ(out, page);
 }
 
 }  // namespace
