@@ -46,7 +46,8 @@ void extract_page_full_dom(benchmark::State& state, const char* name) {
   extract::extract_options full;
   full.full_dom_path = true;
   for (auto _ : state)
-    benchmark::DoNotOptimize(extract::extract_product({page, "text/html; charset=utf-8", ""}, full));
+    benchmark::DoNotOptimize(
+        extract::extract_product({page, "text/html; charset=utf-8", ""}, full));
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(page.size()));
 }
 BENCHMARK_CAPTURE(extract_page_full_dom, jsonld, "widget.html");

@@ -1,6 +1,6 @@
 // Encoding sniffing after the HTML standard, and conversion to UTF-8 through glibc iconv.
-#include <pricescrape/extract/charset.hpp>
 #include <pricescrape/detail/ascii.hpp>
+#include <pricescrape/extract/charset.hpp>
 
 #include <pricescrape/detail/utf8.hpp>
 
@@ -176,7 +176,6 @@ constexpr std::array<char16_t, 32> windows_1252_high{
     0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
 
 std::string decode_windows_1252(std::string_view bytes) {
   std::string out;

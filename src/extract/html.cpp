@@ -327,7 +327,8 @@ std::optional<std::string_view> attribute(const GumboNode* node, std::string_vie
     const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
     // Compared without strlen: this runs for every attribute of every element read.
     if (attr->name != nullptr && !name.empty() && attr->name[0] == name[0] &&
-        std::strncmp(attr->name, name.data(), name.size()) == 0 && attr->name[name.size()] == '\0') {
+        std::strncmp(attr->name, name.data(), name.size()) == 0 &&
+        attr->name[name.size()] == '\0') {
       return std::string_view(attr->value != nullptr ? attr->value : "");
     }
   }

@@ -100,7 +100,8 @@ void for_each_attribute(const GumboNode* node, Visit&& visit) {
   for (unsigned int i = 0; i < attrs.length; ++i) {
     const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
     if (attr->name == nullptr) continue;
-    if (!visit(std::string_view(attr->name), std::string_view(attr->value != nullptr ? attr->value : ""))) {
+    if (!visit(std::string_view(attr->name),
+               std::string_view(attr->value != nullptr ? attr->value : ""))) {
       return;
     }
   }

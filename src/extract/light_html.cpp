@@ -14,8 +14,8 @@
 #include <cstring>
 #include <new>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pricescrape::extract::detail {
@@ -93,7 +93,9 @@ namespace {
 
 // ---- character classes and tag sets -----------------------------------------------
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
 bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
@@ -120,72 +122,68 @@ bool one_of(GumboTag tag, const std::array<GumboTag, N>& set) noexcept {
   return std::find(set.begin(), set.end(), tag) != set.end();
 }
 
-constexpr std::array void_tags{GUMBO_TAG_AREA,  GUMBO_TAG_BASE,   GUMBO_TAG_BASEFONT,
-                               GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,   GUMBO_TAG_COL,
-                               GUMBO_TAG_EMBED, GUMBO_TAG_HR,     GUMBO_TAG_IMG,
-                               GUMBO_TAG_INPUT, GUMBO_TAG_KEYGEN, GUMBO_TAG_LINK,
-                               GUMBO_TAG_META,  GUMBO_TAG_PARAM,  GUMBO_TAG_SOURCE,
-                               GUMBO_TAG_TRACK, GUMBO_TAG_WBR};
+constexpr std::array void_tags{
+    GUMBO_TAG_AREA,   GUMBO_TAG_BASE,  GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,
+    GUMBO_TAG_COL,    GUMBO_TAG_EMBED, GUMBO_TAG_HR,       GUMBO_TAG_IMG,     GUMBO_TAG_INPUT,
+    GUMBO_TAG_KEYGEN, GUMBO_TAG_LINK,  GUMBO_TAG_META,     GUMBO_TAG_PARAM,   GUMBO_TAG_SOURCE,
+    GUMBO_TAG_TRACK,  GUMBO_TAG_WBR};
 
 // The elements the standard calls "formatting": left open across a block, they are
 // re-opened later ("reconstructed"), which this builder does not do.
-constexpr std::array formatting_tags{GUMBO_TAG_A,      GUMBO_TAG_B,     GUMBO_TAG_BIG,
-                                     GUMBO_TAG_CODE,   GUMBO_TAG_EM,    GUMBO_TAG_FONT,
-                                     GUMBO_TAG_I,      GUMBO_TAG_NOBR,  GUMBO_TAG_S,
-                                     GUMBO_TAG_SMALL,  GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG,
-                                     GUMBO_TAG_TT,     GUMBO_TAG_U};
+constexpr std::array formatting_tags{
+    GUMBO_TAG_A,      GUMBO_TAG_B,      GUMBO_TAG_BIG,  GUMBO_TAG_CODE, GUMBO_TAG_EM,
+    GUMBO_TAG_FONT,   GUMBO_TAG_I,      GUMBO_TAG_NOBR, GUMBO_TAG_S,    GUMBO_TAG_SMALL,
+    GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG, GUMBO_TAG_TT,   GUMBO_TAG_U};
 
 // Start tags that close an open <p> first.
 constexpr std::array closes_p_tags{
-    GUMBO_TAG_ADDRESS, GUMBO_TAG_ARTICLE, GUMBO_TAG_ASIDE,      GUMBO_TAG_BLOCKQUOTE,
-    GUMBO_TAG_CENTER,  GUMBO_TAG_DETAILS, GUMBO_TAG_DIR,
-    GUMBO_TAG_DIV,     GUMBO_TAG_DL,      GUMBO_TAG_FIELDSET,   GUMBO_TAG_FIGCAPTION,
-    GUMBO_TAG_FIGURE,  GUMBO_TAG_FOOTER,  GUMBO_TAG_HEADER,     GUMBO_TAG_HGROUP,
-    GUMBO_TAG_MAIN,    GUMBO_TAG_MENU,    GUMBO_TAG_NAV,        GUMBO_TAG_OL,
-    GUMBO_TAG_P,       GUMBO_TAG_SECTION, GUMBO_TAG_SUMMARY,    GUMBO_TAG_UL};
+    GUMBO_TAG_ADDRESS, GUMBO_TAG_ARTICLE,  GUMBO_TAG_ASIDE,      GUMBO_TAG_BLOCKQUOTE,
+    GUMBO_TAG_CENTER,  GUMBO_TAG_DETAILS,  GUMBO_TAG_DIR,        GUMBO_TAG_DIV,
+    GUMBO_TAG_DL,      GUMBO_TAG_FIELDSET, GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE,
+    GUMBO_TAG_FOOTER,  GUMBO_TAG_HEADER,   GUMBO_TAG_HGROUP,     GUMBO_TAG_MAIN,
+    GUMBO_TAG_MENU,    GUMBO_TAG_NAV,      GUMBO_TAG_OL,         GUMBO_TAG_P,
+    GUMBO_TAG_SECTION, GUMBO_TAG_SUMMARY,  GUMBO_TAG_UL};
 
 // End tags of these close the element when it is in scope (and what is open inside).
 constexpr std::array block_end_tags{
     GUMBO_TAG_ADDRESS, GUMBO_TAG_ARTICLE, GUMBO_TAG_ASIDE,    GUMBO_TAG_BLOCKQUOTE,
-    GUMBO_TAG_BUTTON,  GUMBO_TAG_CENTER,  GUMBO_TAG_DETAILS,
-    GUMBO_TAG_DIR,     GUMBO_TAG_DIV,     GUMBO_TAG_DL,       GUMBO_TAG_FIELDSET,
-    GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE, GUMBO_TAG_FOOTER, GUMBO_TAG_HEADER,
-    GUMBO_TAG_HGROUP,  GUMBO_TAG_LISTING, GUMBO_TAG_MAIN,     GUMBO_TAG_MENU,
-    GUMBO_TAG_NAV,     GUMBO_TAG_OL,      GUMBO_TAG_PRE,      GUMBO_TAG_SECTION,
-    GUMBO_TAG_SUMMARY, GUMBO_TAG_UL,      GUMBO_TAG_APPLET,   GUMBO_TAG_MARQUEE,
-    GUMBO_TAG_OBJECT};
+    GUMBO_TAG_BUTTON,  GUMBO_TAG_CENTER,  GUMBO_TAG_DETAILS,  GUMBO_TAG_DIR,
+    GUMBO_TAG_DIV,     GUMBO_TAG_DL,      GUMBO_TAG_FIELDSET, GUMBO_TAG_FIGCAPTION,
+    GUMBO_TAG_FIGURE,  GUMBO_TAG_FOOTER,  GUMBO_TAG_HEADER,   GUMBO_TAG_HGROUP,
+    GUMBO_TAG_LISTING, GUMBO_TAG_MAIN,    GUMBO_TAG_MENU,     GUMBO_TAG_NAV,
+    GUMBO_TAG_OL,      GUMBO_TAG_PRE,     GUMBO_TAG_SECTION,  GUMBO_TAG_SUMMARY,
+    GUMBO_TAG_UL,      GUMBO_TAG_APPLET,  GUMBO_TAG_MARQUEE,  GUMBO_TAG_OBJECT};
 
 constexpr std::array heading_tags{GUMBO_TAG_H1, GUMBO_TAG_H2, GUMBO_TAG_H3,
                                   GUMBO_TAG_H4, GUMBO_TAG_H5, GUMBO_TAG_H6};
 
 // Closed without their end tag when a parent closes ("generate implied end tags").
-constexpr std::array implied_end_tags{GUMBO_TAG_DD,     GUMBO_TAG_DT, GUMBO_TAG_LI,
-                                      GUMBO_TAG_OPTGROUP, GUMBO_TAG_OPTION, GUMBO_TAG_P,
-                                      GUMBO_TAG_RB,     GUMBO_TAG_RP, GUMBO_TAG_RT,
-                                      GUMBO_TAG_RTC};
+constexpr std::array implied_end_tags{
+    GUMBO_TAG_DD, GUMBO_TAG_DT, GUMBO_TAG_LI, GUMBO_TAG_OPTGROUP, GUMBO_TAG_OPTION,
+    GUMBO_TAG_P,  GUMBO_TAG_RB, GUMBO_TAG_RP, GUMBO_TAG_RT,       GUMBO_TAG_RTC};
 
 constexpr std::array special_tags{
-    GUMBO_TAG_ADDRESS,  GUMBO_TAG_APPLET,   GUMBO_TAG_AREA,     GUMBO_TAG_ARTICLE,
-    GUMBO_TAG_ASIDE,    GUMBO_TAG_BASE,     GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND,
-    GUMBO_TAG_BLOCKQUOTE, GUMBO_TAG_BODY,   GUMBO_TAG_BR,       GUMBO_TAG_BUTTON,
-    GUMBO_TAG_CAPTION,  GUMBO_TAG_CENTER,   GUMBO_TAG_COL,      GUMBO_TAG_COLGROUP,
-    GUMBO_TAG_DD,       GUMBO_TAG_DETAILS,  GUMBO_TAG_DIR,      GUMBO_TAG_DIV,
-    GUMBO_TAG_DL,       GUMBO_TAG_DT,       GUMBO_TAG_EMBED,    GUMBO_TAG_FIELDSET,
-    GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE, GUMBO_TAG_FOOTER,   GUMBO_TAG_FORM,
-    GUMBO_TAG_FRAME,    GUMBO_TAG_FRAMESET, GUMBO_TAG_H1,       GUMBO_TAG_H2,
-    GUMBO_TAG_H3,       GUMBO_TAG_H4,       GUMBO_TAG_H5,       GUMBO_TAG_H6,
-    GUMBO_TAG_HEAD,     GUMBO_TAG_HEADER,   GUMBO_TAG_HGROUP,   GUMBO_TAG_HR,
-    GUMBO_TAG_HTML,     GUMBO_TAG_IFRAME,   GUMBO_TAG_IMG,      GUMBO_TAG_INPUT,
-    GUMBO_TAG_KEYGEN,   GUMBO_TAG_LI,       GUMBO_TAG_LINK,     GUMBO_TAG_LISTING,
-    GUMBO_TAG_MAIN,     GUMBO_TAG_MARQUEE,  GUMBO_TAG_MENU,     GUMBO_TAG_META,
-    GUMBO_TAG_NAV,      GUMBO_TAG_NOEMBED,  GUMBO_TAG_NOFRAMES, GUMBO_TAG_NOSCRIPT,
-    GUMBO_TAG_OBJECT,   GUMBO_TAG_OL,       GUMBO_TAG_P,        GUMBO_TAG_PARAM,
-    GUMBO_TAG_PLAINTEXT, GUMBO_TAG_PRE,     GUMBO_TAG_SCRIPT,   GUMBO_TAG_SECTION,
-    GUMBO_TAG_SELECT,   GUMBO_TAG_SOURCE,   GUMBO_TAG_STYLE,    GUMBO_TAG_SUMMARY,
-    GUMBO_TAG_TABLE,    GUMBO_TAG_TBODY,    GUMBO_TAG_TD,       GUMBO_TAG_TEMPLATE,
-    GUMBO_TAG_TEXTAREA, GUMBO_TAG_TFOOT,    GUMBO_TAG_TH,       GUMBO_TAG_THEAD,
-    GUMBO_TAG_TITLE,    GUMBO_TAG_TR,       GUMBO_TAG_TRACK,    GUMBO_TAG_UL,
-    GUMBO_TAG_WBR,      GUMBO_TAG_XMP};
+    GUMBO_TAG_ADDRESS,    GUMBO_TAG_APPLET,   GUMBO_TAG_AREA,     GUMBO_TAG_ARTICLE,
+    GUMBO_TAG_ASIDE,      GUMBO_TAG_BASE,     GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND,
+    GUMBO_TAG_BLOCKQUOTE, GUMBO_TAG_BODY,     GUMBO_TAG_BR,       GUMBO_TAG_BUTTON,
+    GUMBO_TAG_CAPTION,    GUMBO_TAG_CENTER,   GUMBO_TAG_COL,      GUMBO_TAG_COLGROUP,
+    GUMBO_TAG_DD,         GUMBO_TAG_DETAILS,  GUMBO_TAG_DIR,      GUMBO_TAG_DIV,
+    GUMBO_TAG_DL,         GUMBO_TAG_DT,       GUMBO_TAG_EMBED,    GUMBO_TAG_FIELDSET,
+    GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE,   GUMBO_TAG_FOOTER,   GUMBO_TAG_FORM,
+    GUMBO_TAG_FRAME,      GUMBO_TAG_FRAMESET, GUMBO_TAG_H1,       GUMBO_TAG_H2,
+    GUMBO_TAG_H3,         GUMBO_TAG_H4,       GUMBO_TAG_H5,       GUMBO_TAG_H6,
+    GUMBO_TAG_HEAD,       GUMBO_TAG_HEADER,   GUMBO_TAG_HGROUP,   GUMBO_TAG_HR,
+    GUMBO_TAG_HTML,       GUMBO_TAG_IFRAME,   GUMBO_TAG_IMG,      GUMBO_TAG_INPUT,
+    GUMBO_TAG_KEYGEN,     GUMBO_TAG_LI,       GUMBO_TAG_LINK,     GUMBO_TAG_LISTING,
+    GUMBO_TAG_MAIN,       GUMBO_TAG_MARQUEE,  GUMBO_TAG_MENU,     GUMBO_TAG_META,
+    GUMBO_TAG_NAV,        GUMBO_TAG_NOEMBED,  GUMBO_TAG_NOFRAMES, GUMBO_TAG_NOSCRIPT,
+    GUMBO_TAG_OBJECT,     GUMBO_TAG_OL,       GUMBO_TAG_P,        GUMBO_TAG_PARAM,
+    GUMBO_TAG_PLAINTEXT,  GUMBO_TAG_PRE,      GUMBO_TAG_SCRIPT,   GUMBO_TAG_SECTION,
+    GUMBO_TAG_SELECT,     GUMBO_TAG_SOURCE,   GUMBO_TAG_STYLE,    GUMBO_TAG_SUMMARY,
+    GUMBO_TAG_TABLE,      GUMBO_TAG_TBODY,    GUMBO_TAG_TD,       GUMBO_TAG_TEMPLATE,
+    GUMBO_TAG_TEXTAREA,   GUMBO_TAG_TFOOT,    GUMBO_TAG_TH,       GUMBO_TAG_THEAD,
+    GUMBO_TAG_TITLE,      GUMBO_TAG_TR,       GUMBO_TAG_TRACK,    GUMBO_TAG_UL,
+    GUMBO_TAG_WBR,        GUMBO_TAG_XMP};
 
 // Start tags that end an open cell or caption (they belong to the table around it).
 constexpr std::array table_part_tags{GUMBO_TAG_CAPTION, GUMBO_TAG_COL,   GUMBO_TAG_COLGROUP,
@@ -199,15 +197,15 @@ constexpr std::array head_content_tags{GUMBO_TAG_BASE,  GUMBO_TAG_BASEFONT, GUMB
 
 // Start tags that leave SVG for HTML (the standard's "breakout" list).
 constexpr std::array svg_breakout_tags{
-    GUMBO_TAG_B,    GUMBO_TAG_BIG,    GUMBO_TAG_BLOCKQUOTE, GUMBO_TAG_BODY,  GUMBO_TAG_BR,
-    GUMBO_TAG_CENTER, GUMBO_TAG_CODE, GUMBO_TAG_DD,     GUMBO_TAG_DIV,   GUMBO_TAG_DL,
-    GUMBO_TAG_DT,   GUMBO_TAG_EM,     GUMBO_TAG_EMBED,  GUMBO_TAG_H1,    GUMBO_TAG_H2,
-    GUMBO_TAG_H3,   GUMBO_TAG_H4,     GUMBO_TAG_H5,     GUMBO_TAG_H6,    GUMBO_TAG_HEAD,
-    GUMBO_TAG_HR,   GUMBO_TAG_I,      GUMBO_TAG_IMG,    GUMBO_TAG_LI,    GUMBO_TAG_LISTING,
-    GUMBO_TAG_MENU, GUMBO_TAG_META,   GUMBO_TAG_NOBR,   GUMBO_TAG_OL,    GUMBO_TAG_P,
-    GUMBO_TAG_PRE,  GUMBO_TAG_RUBY,   GUMBO_TAG_S,      GUMBO_TAG_SMALL, GUMBO_TAG_SPAN,
-    GUMBO_TAG_STRONG, GUMBO_TAG_STRIKE, GUMBO_TAG_SUB,  GUMBO_TAG_SUP,   GUMBO_TAG_TABLE,
-    GUMBO_TAG_TT,   GUMBO_TAG_U,      GUMBO_TAG_UL,     GUMBO_TAG_VAR,   GUMBO_TAG_FONT};
+    GUMBO_TAG_B,      GUMBO_TAG_BIG,    GUMBO_TAG_BLOCKQUOTE, GUMBO_TAG_BODY,  GUMBO_TAG_BR,
+    GUMBO_TAG_CENTER, GUMBO_TAG_CODE,   GUMBO_TAG_DD,         GUMBO_TAG_DIV,   GUMBO_TAG_DL,
+    GUMBO_TAG_DT,     GUMBO_TAG_EM,     GUMBO_TAG_EMBED,      GUMBO_TAG_H1,    GUMBO_TAG_H2,
+    GUMBO_TAG_H3,     GUMBO_TAG_H4,     GUMBO_TAG_H5,         GUMBO_TAG_H6,    GUMBO_TAG_HEAD,
+    GUMBO_TAG_HR,     GUMBO_TAG_I,      GUMBO_TAG_IMG,        GUMBO_TAG_LI,    GUMBO_TAG_LISTING,
+    GUMBO_TAG_MENU,   GUMBO_TAG_META,   GUMBO_TAG_NOBR,       GUMBO_TAG_OL,    GUMBO_TAG_P,
+    GUMBO_TAG_PRE,    GUMBO_TAG_RUBY,   GUMBO_TAG_S,          GUMBO_TAG_SMALL, GUMBO_TAG_SPAN,
+    GUMBO_TAG_STRONG, GUMBO_TAG_STRIKE, GUMBO_TAG_SUB,        GUMBO_TAG_SUP,   GUMBO_TAG_TABLE,
+    GUMBO_TAG_TT,     GUMBO_TAG_U,      GUMBO_TAG_UL,         GUMBO_TAG_VAR,   GUMBO_TAG_FONT};
 
 // gumbo_tagn_enum, remembered: a page names the same few dozen tags thousands of
 // times, and gumbo's lookup showed up at 6 % of the builder. Per thread, direct-mapped;
@@ -225,7 +223,8 @@ GumboTag tag_enum(std::string_view lower_name) {
   std::uint32_t hash = 2166136261u;  // FNV-1a
   for (char c : lower_name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
   entry& e = cache[hash & 0xFF];
-  if (e.length == lower_name.size() && std::memcmp(e.name, lower_name.data(), e.length) == 0) return e.tag;
+  if (e.length == lower_name.size() && std::memcmp(e.name, lower_name.data(), e.length) == 0)
+    return e.tag;
   e.tag = gumbo_tagn_enum(lower_name.data(), static_cast<unsigned>(lower_name.size()));
   std::memcpy(e.name, lower_name.data(), lower_name.size());
   e.length = static_cast<std::uint8_t>(lower_name.size());
@@ -242,18 +241,17 @@ struct named_reference {
 // The Latin-1 block U+00A0..U+00FF in order: these are also the "legacy" names the
 // standard decodes without a trailing semicolon, which this builder declines.
 constexpr std::array<std::string_view, 96> latin1_names{
-    "nbsp",   "iexcl",  "cent",   "pound",  "curren", "yen",    "brvbar", "sect",
-    "uml",    "copy",   "ordf",   "laquo",  "not",    "shy",    "reg",    "macr",
-    "deg",    "plusmn", "sup2",   "sup3",   "acute",  "micro",  "para",   "middot",
-    "cedil",  "sup1",   "ordm",   "raquo",  "frac14", "frac12", "frac34", "iquest",
-    "Agrave", "Aacute", "Acirc",  "Atilde", "Auml",   "Aring",  "AElig",  "Ccedil",
-    "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave", "Iacute", "Icirc",  "Iuml",
-    "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde", "Ouml",   "times",
-    "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",  "szlig",
-    "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
-    "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",
-    "eth",    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide",
-    "oslash", "ugrave", "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
+    "nbsp",   "iexcl",  "cent",   "pound",  "curren", "yen",    "brvbar", "sect",   "uml",
+    "copy",   "ordf",   "laquo",  "not",    "shy",    "reg",    "macr",   "deg",    "plusmn",
+    "sup2",   "sup3",   "acute",  "micro",  "para",   "middot", "cedil",  "sup1",   "ordm",
+    "raquo",  "frac14", "frac12", "frac34", "iquest", "Agrave", "Aacute", "Acirc",  "Atilde",
+    "Auml",   "Aring",  "AElig",  "Ccedil", "Egrave", "Eacute", "Ecirc",  "Euml",   "Igrave",
+    "Iacute", "Icirc",  "Iuml",   "ETH",    "Ntilde", "Ograve", "Oacute", "Ocirc",  "Otilde",
+    "Ouml",   "times",  "Oslash", "Ugrave", "Uacute", "Ucirc",  "Uuml",   "Yacute", "THORN",
+    "szlig",  "agrave", "aacute", "acirc",  "atilde", "auml",   "aring",  "aelig",  "ccedil",
+    "egrave", "eacute", "ecirc",  "euml",   "igrave", "iacute", "icirc",  "iuml",   "eth",
+    "ntilde", "ograve", "oacute", "ocirc",  "otilde", "ouml",   "divide", "oslash", "ugrave",
+    "uacute", "ucirc",  "uuml",   "yacute", "thorn",  "yuml"};
 
 // Legacy names outside Latin-1's upper half (also decoded without a semicolon).
 constexpr std::array<named_reference, 10> legacy_ascii{{{"amp", '&'},
@@ -270,22 +268,22 @@ constexpr std::array<named_reference, 10> legacy_ascii{{{"amp", '&'},
 // Other references shops write, decoded only with their semicolon. A name not listed
 // here (there are 2,231) makes the builder decline: gumbo knows them all.
 constexpr std::array<named_reference, 62> other_names{{
-    {"apos", '\''},      {"trade", 0x2122},  {"euro", 0x20AC},   {"hellip", 0x2026},
-    {"ndash", 0x2013},   {"mdash", 0x2014},  {"lsquo", 0x2018},  {"rsquo", 0x2019},
-    {"ldquo", 0x201C},   {"rdquo", 0x201D},  {"sbquo", 0x201A},  {"bdquo", 0x201E},
-    {"bull", 0x2022},    {"thinsp", 0x2009}, {"ensp", 0x2002},   {"emsp", 0x2003},
-    {"zwnj", 0x200C},    {"zwj", 0x200D},    {"lrm", 0x200E},    {"rlm", 0x200F},
-    {"dagger", 0x2020},  {"Dagger", 0x2021}, {"permil", 0x2030}, {"lsaquo", 0x2039},
-    {"rsaquo", 0x203A},  {"larr", 0x2190},   {"rarr", 0x2192},   {"uarr", 0x2191},
-    {"darr", 0x2193},    {"harr", 0x2194},   {"hearts", 0x2665}, {"minus", 0x2212},
-    {"infin", 0x221E},   {"ne", 0x2260},     {"le", 0x2264},     {"ge", 0x2265},
-    {"asymp", 0x2248},   {"prime", 0x2032},  {"Prime", 0x2033},  {"oline", 0x203E},
-    {"frasl", 0x2044},   {"OElig", 0x152},   {"oelig", 0x153},   {"Scaron", 0x160},
-    {"scaron", 0x161},   {"Yuml", 0x178},    {"fnof", 0x192},    {"circ", 0x2C6},
-    {"tilde", 0x2DC},    {"star", 0x2606},   {"check", 0x2713},  {"nbsp", 0xA0},
-    {"rarr", 0x2192},    {"sdot", 0x22C5},   {"loz", 0x25CA},    {"spades", 0x2660},
-    {"clubs", 0x2663},   {"diams", 0x2666},  {"alpha", 0x3B1},   {"beta", 0x3B2},
-    {"mu", 0x3BC},       {"pi", 0x3C0},
+    {"apos", '\''},     {"trade", 0x2122},  {"euro", 0x20AC},   {"hellip", 0x2026},
+    {"ndash", 0x2013},  {"mdash", 0x2014},  {"lsquo", 0x2018},  {"rsquo", 0x2019},
+    {"ldquo", 0x201C},  {"rdquo", 0x201D},  {"sbquo", 0x201A},  {"bdquo", 0x201E},
+    {"bull", 0x2022},   {"thinsp", 0x2009}, {"ensp", 0x2002},   {"emsp", 0x2003},
+    {"zwnj", 0x200C},   {"zwj", 0x200D},    {"lrm", 0x200E},    {"rlm", 0x200F},
+    {"dagger", 0x2020}, {"Dagger", 0x2021}, {"permil", 0x2030}, {"lsaquo", 0x2039},
+    {"rsaquo", 0x203A}, {"larr", 0x2190},   {"rarr", 0x2192},   {"uarr", 0x2191},
+    {"darr", 0x2193},   {"harr", 0x2194},   {"hearts", 0x2665}, {"minus", 0x2212},
+    {"infin", 0x221E},  {"ne", 0x2260},     {"le", 0x2264},     {"ge", 0x2265},
+    {"asymp", 0x2248},  {"prime", 0x2032},  {"Prime", 0x2033},  {"oline", 0x203E},
+    {"frasl", 0x2044},  {"OElig", 0x152},   {"oelig", 0x153},   {"Scaron", 0x160},
+    {"scaron", 0x161},  {"Yuml", 0x178},    {"fnof", 0x192},    {"circ", 0x2C6},
+    {"tilde", 0x2DC},   {"star", 0x2606},   {"check", 0x2713},  {"nbsp", 0xA0},
+    {"rarr", 0x2192},   {"sdot", 0x22C5},   {"loz", 0x25CA},    {"spades", 0x2660},
+    {"clubs", 0x2663},  {"diams", 0x2666},  {"alpha", 0x3B1},   {"beta", 0x3B2},
+    {"mu", 0x3BC},      {"pi", 0x3C0},
 }};
 
 std::optional<char32_t> legacy_reference(std::string_view name) {
@@ -314,7 +312,6 @@ std::optional<char32_t> named_reference_code(std::string_view name) {
   }
   return std::nullopt;
 }
-
 
 // Appends `src` to `out` with CR LF and CR turned into LF (as the input stream does)
 // and, when `references`, character references decoded. False when a reference is one
@@ -346,8 +343,8 @@ bool decode_text(std::string& out, std::string_view src, bool references, bool i
       if (hex) ++j;
       const std::size_t digits = j;
       char32_t code = 0;
-      while (j < src.size() && (hex ? std::isxdigit(static_cast<unsigned char>(src[j])) != 0
-                                    : is_digit(src[j]))) {
+      while (j < src.size() &&
+             (hex ? std::isxdigit(static_cast<unsigned char>(src[j])) != 0 : is_digit(src[j]))) {
         const char d = src[j];
         const unsigned v = is_digit(d) ? static_cast<unsigned>(d - '0')
                                        : static_cast<unsigned>(to_lower_ascii(d) - 'a' + 10);
@@ -356,7 +353,8 @@ bool decode_text(std::string& out, std::string_view src, bool references, bool i
         ++j;
       }
       if (j == digits || j >= src.size() || src[j] != ';') return false;
-      const bool control = code < 0x20 ? (code != '\t' && code != '\n') : (code >= 0x7F && code <= 0x9F);
+      const bool control =
+          code < 0x20 ? (code != '\t' && code != '\n') : (code >= 0x7F && code <= 0x9F);
       if (code == 0 || control || (code >= 0xD800 && code <= 0xDFFF)) return false;
       pricescrape::detail::append_utf8(out, code);
       i = j + 1;
@@ -396,9 +394,27 @@ bool decode_text(std::string& out, std::string_view src, bool references, bool i
 
 // What the content of an open element is parsed as (the standard's insertion modes,
 // as far as they survive on well-formed pages).
-enum class context : std::uint8_t { body, table, table_body, row, cell, caption, colgroup, select, svg };
+enum class context : std::uint8_t {
+  body,
+  table,
+  table_body,
+  row,
+  cell,
+  caption,
+  colgroup,
+  select,
+  svg
+};
 
-enum class phase : std::uint8_t { initial, before_head, in_head, after_head, in_body, after_body, after_after_body };
+enum class phase : std::uint8_t {
+  initial,
+  before_head,
+  in_head,
+  after_head,
+  in_body,
+  after_body,
+  after_after_body
+};
 
 struct open_element {
   GumboNode* node;
@@ -472,7 +488,8 @@ class builder {
   GumboTag current_tag() const { return open_.back().node->v.element.tag; }
   context current_context() const { return open_.back().content; }
   bool current_is_html(GumboTag tag) const {
-    return current_tag() == tag && open_.back().node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
+    return current_tag() == tag &&
+           open_.back().node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
   }
 
   enum class scope { normal, list_item, button, table };
@@ -498,11 +515,11 @@ class builder {
   std::vector<GumboNode*> html_children_;
   std::vector<GumboNode*> head_children_;
 
-  std::vector<open_element> open_;    // below <body> included; <html> and <head> apart
+  std::vector<open_element> open_;  // below <body> included; <html> and <head> apart
   std::size_t max_depth_ = 0;
   std::vector<GumboNode*> children_;  // children of the open elements, innermost last
   bool form_open_ = false;
-  bool skip_newline_ = false;  // after <pre>/<listing>: a first newline is dropped
+  bool skip_newline_ = false;         // after <pre>/<listing>: a first newline is dropped
   GumboNode* raw_element_ = nullptr;  // a script, style, title... whose text comes next
   bool raw_references_ = false;       // RCDATA (title, textarea): references decoded
 
@@ -608,17 +625,32 @@ void builder::push(GumboNode* node, std::string_view name) {
     content = context::svg;
   } else {
     switch (tag) {
-      case GUMBO_TAG_TABLE: content = context::table; break;
+      case GUMBO_TAG_TABLE:
+        content = context::table;
+        break;
       case GUMBO_TAG_TBODY:
       case GUMBO_TAG_THEAD:
-      case GUMBO_TAG_TFOOT: content = context::table_body; break;
-      case GUMBO_TAG_TR: content = context::row; break;
+      case GUMBO_TAG_TFOOT:
+        content = context::table_body;
+        break;
+      case GUMBO_TAG_TR:
+        content = context::row;
+        break;
       case GUMBO_TAG_TD:
-      case GUMBO_TAG_TH: content = context::cell; break;
-      case GUMBO_TAG_CAPTION: content = context::caption; break;
-      case GUMBO_TAG_COLGROUP: content = context::colgroup; break;
-      case GUMBO_TAG_SELECT: content = context::select; break;
-      default: break;
+      case GUMBO_TAG_TH:
+        content = context::cell;
+        break;
+      case GUMBO_TAG_CAPTION:
+        content = context::caption;
+        break;
+      case GUMBO_TAG_COLGROUP:
+        content = context::colgroup;
+        break;
+      case GUMBO_TAG_SELECT:
+        content = context::select;
+        break;
+      default:
+        break;
     }
   }
   open_.push_back({node, children_.size(), content, name});
@@ -632,8 +664,8 @@ void builder::pop(bool flush) {
   if (flush) flush_text();
   const open_element top = open_.back();
   open_.pop_back();
-  top.node->v.element.children =
-      finish_children(top.node, children_.data() + top.first_child, children_.size() - top.first_child);
+  top.node->v.element.children = finish_children(top.node, children_.data() + top.first_child,
+                                                 children_.size() - top.first_child);
   children_.resize(top.first_child);
   skip_newline_ = false;
 }
@@ -645,9 +677,11 @@ void builder::flush_text() {
   GumboNode* previous = nullptr;
   if (phase_ == phase::in_head && !head_children_.empty()) {
     previous = head_children_.back();
-  } else if ((phase_ == phase::before_head || phase_ == phase::after_head) && !html_children_.empty()) {
+  } else if ((phase_ == phase::before_head || phase_ == phase::after_head) &&
+             !html_children_.empty()) {
     previous = html_children_.back();
-  } else if (phase_ >= phase::in_body && !open_.empty() && children_.size() > open_.back().first_child) {
+  } else if (phase_ >= phase::in_body && !open_.empty() &&
+             children_.size() > open_.back().first_child) {
     previous = children_.back();
   }
   if (previous != nullptr &&
@@ -698,7 +732,8 @@ bool builder::in_scope(GumboTag tag, scope kind) const {
     }
     if (e.tag == tag) return true;
     if (kind == scope::table) {
-      if (e.tag == GUMBO_TAG_TABLE || e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_TEMPLATE) return false;
+      if (e.tag == GUMBO_TAG_TABLE || e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_TEMPLATE)
+        return false;
       continue;
     }
     switch (e.tag) {
@@ -751,8 +786,8 @@ void builder::pop_until(GumboTag tag) {
 
 void builder::pop_until_one_of(const std::array<GumboTag, 6>& tags) {
   while (!open_.empty() && !failed_) {
-    const bool target = one_of(current_tag(), tags) &&
-                        current()->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
+    const bool target =
+        one_of(current_tag(), tags) && current()->v.element.tag_namespace == GUMBO_NAMESPACE_HTML;
     if (!target && one_of(current_tag(), formatting_tags)) return decline();
     if (current_tag() == GUMBO_TAG_BODY) return decline();
     pop();
@@ -821,7 +856,8 @@ const GumboNode* builder::run() {
     count_work(1 + (i - last_counted) / 64);  // a tag, and the text before it
     last_counted = i;
     const void* lt = std::memchr(src_.data() + i, '<', n - i);
-    const std::size_t at = lt ? static_cast<std::size_t>(static_cast<const char*>(lt) - src_.data()) : n;
+    const std::size_t at =
+        lt ? static_cast<std::size_t>(static_cast<const char*>(lt) - src_.data()) : n;
     if (at > i) characters(i, at);
     if (at >= n || failed_) break;
     i = markup(at);
@@ -847,7 +883,8 @@ void builder::characters(std::size_t begin, std::size_t end) {
   const std::string_view raw = src_.substr(begin, end - begin);
   if (text_.empty()) text_offset_ = begin;
   // (string_view::find_first_of calls memchr once per byte: a plain loop is far faster.)
-  const bool plain = std::none_of(raw.begin(), raw.end(), [](char c) { return c == '&' || c == '\r'; });
+  const bool plain =
+      std::none_of(raw.begin(), raw.end(), [](char c) { return c == '&' || c == '\r'; });
   if (plain) {
     process_text(raw);
     return;
@@ -1258,11 +1295,17 @@ void builder::insert_head_element(tag_token& t) {
   const phase saved = phase_;
   phase_ = phase::in_head;
   switch (t.tag) {
-    case GUMBO_TAG_TITLE: insert_raw_element(t, true); break;
+    case GUMBO_TAG_TITLE:
+      insert_raw_element(t, true);
+      break;
     case GUMBO_TAG_STYLE:
     case GUMBO_TAG_SCRIPT:
-    case GUMBO_TAG_NOFRAMES: insert_raw_element(t, false); break;
-    default: head_children_.push_back(make_element(t, GUMBO_NAMESPACE_HTML)); break;
+    case GUMBO_TAG_NOFRAMES:
+      insert_raw_element(t, false);
+      break;
+    default:
+      head_children_.push_back(make_element(t, GUMBO_NAMESPACE_HTML));
+      break;
   }
   phase_ = saved;
 }
@@ -1513,8 +1556,9 @@ void builder::start_in_body(tag_token& t) {
       // other than address, div and p stands between.
       for (auto it = open_.rbegin(); it != open_.rend(); ++it) {
         const GumboTag open_tag = it->node->v.element.tag;
-        const bool same = tag == GUMBO_TAG_LI ? open_tag == GUMBO_TAG_LI
-                                              : (open_tag == GUMBO_TAG_DD || open_tag == GUMBO_TAG_DT);
+        const bool same = tag == GUMBO_TAG_LI
+                              ? open_tag == GUMBO_TAG_LI
+                              : (open_tag == GUMBO_TAG_DD || open_tag == GUMBO_TAG_DT);
         if (same && it->node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML) {
           generate_implied_end_tags(open_tag);
           pop_until(open_tag);
@@ -1651,12 +1695,14 @@ bool builder::end_in_table(GumboTag tag) {
       } else if (tag == GUMBO_TAG_OPTGROUP && current_is_html(GUMBO_TAG_OPTGROUP)) {
         pop();
       } else if (tag == GUMBO_TAG_OPTGROUP && current_is_html(GUMBO_TAG_OPTION) &&
-                 open_.size() >= 2 && open_[open_.size() - 2].node->v.element.tag == GUMBO_TAG_OPTGROUP) {
+                 open_.size() >= 2 &&
+                 open_[open_.size() - 2].node->v.element.tag == GUMBO_TAG_OPTGROUP) {
         pop();
         pop();
       } else if (tag == GUMBO_TAG_SELECT) {
         while (!failed_ && !current_is_html(GUMBO_TAG_SELECT)) {
-          if (current_tag() != GUMBO_TAG_OPTION && current_tag() != GUMBO_TAG_OPTGROUP) return decline(), true;
+          if (current_tag() != GUMBO_TAG_OPTION && current_tag() != GUMBO_TAG_OPTGROUP)
+            return decline(), true;
           pop();
         }
         pop();

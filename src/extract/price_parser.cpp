@@ -1,8 +1,8 @@
 // Price strings to exact decimals. The number finding and separator guessing follow
 // the behaviour of Zyte's price-parser (the conformance table checks it), with two
 // additions of ours: numbers next to a currency win, and three-decimal currencies.
-#include <pricescrape/extract/price_parser.hpp>
 #include <pricescrape/detail/ascii.hpp>
+#include <pricescrape/extract/price_parser.hpp>
 
 #include <algorithm>
 #include <array>

@@ -3,8 +3,8 @@
 // scan skipped when structured data settles the page) must equal the full DOM path.
 // Pages: hand-written snippets, the fixtures, and every page of both extraction
 // corpora in ../shared (skipped with a message when absent), plus mutations of them.
-#include "extract/html.hpp"
 #include "extract/light_html.hpp"
+#include "extract/html.hpp"
 #include "tree_diff.hpp"
 
 #include <pricescrape/extract/charset.hpp>
@@ -67,7 +67,8 @@ comparison compare_trees(std::string_view html) {
 
 TEST(LightHtml, BuildsGumbosTreeForWellFormedMarkup) {
   const std::vector<std::string> pages = {
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>A &amp; B</title>\n"
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>A &amp; "
+      "B</title>\n"
       "</head>\n<body class=\"x\">\n<h1>Hi</h1>\n<p>one<p>two</body>\n</html>\n",
       "<p>no html, head or body",
       "  \n<title>t</title><div>x</div>",
@@ -76,10 +77,12 @@ TEST(LightHtml, BuildsGumbosTreeForWellFormedMarkup) {
       "<table><thead><tr><th>h</thead><tbody><tr><td>x</td></tr></tbody></table>",
       "<div><span>unclosed span</div><p>after",
       "<select name=s><option value=1>one<option value=2 selected>two</select>",
-      "<svg viewBox=\"0 0 24 24\"><symbol id=i><path d=\"M0 0l1 1z\"/></symbol><use xlink:href=\"#i\"/></svg>",
+      "<svg viewBox=\"0 0 24 24\"><symbol id=i><path d=\"M0 0l1 1z\"/></symbol><use "
+      "xlink:href=\"#i\"/></svg>",
       "<script type=\"application/ld+json\">{\"a\": \"<b>\"}</script><style>p > a { x: y }</style>",
       "<pre>\nkeep</pre><textarea>\nt &lt; x</textarea>",
-      "<!-- a comment --><html><!-- in html --><head></head><!--between--><body>x</body></html><!--after-->",
+      "<!-- a comment --><html><!-- in html "
+      "--><head></head><!--between--><body>x</body></html><!--after-->",
       "<h2>a</h2><h3>b</h3><form><input name=q><button>go</button></form>",
       "<p>price: 1.234,56&nbsp;&euro; &#8364; &#x20AC; AT&T &copy; 2026</p>",
       "<img src=a.jpg alt=\"x\"><br><hr><input type=checkbox checked><wbr>",
@@ -100,14 +103,14 @@ TEST(LightHtml, BuildsGumbosTreeForWellFormedMarkup) {
 
 TEST(LightHtml, DeclinesWhatNeedsTheStandardsErrorRecovery) {
   const std::vector<std::string> pages = {
-      "<p><b>bold<p>still bold</b></p>",          // formatting reopened
-      "<table><div>foster</div></table>",          // foster parenting
+      "<p><b>bold<p>still bold</b></p>",   // formatting reopened
+      "<table><div>foster</div></table>",  // foster parenting
       "<table>text</table>",
-      "<a href=1><a href=2>x</a></a>",              // nested a
-      "<div>x</span></div>",                       // stray end tag
+      "<a href=1><a href=2>x</a></a>",  // nested a
+      "<div>x</span></div>",            // stray end tag
       "<template><p>x</p></template>",
       "<p>&unknownentity;</p>",
-      "<p>&copy2026</p>",                          // legacy reference without ';'
+      "<p>&copy2026</p>",  // legacy reference without ';'
       "<![CDATA[x]]>",
       std::string("<p>a\0b</p>", 10),
       "<div><script>never closed",
@@ -139,22 +142,26 @@ struct page_file {
 
 std::vector<page_file> corpus_files() {
   std::vector<page_file> files;
-  for (const fs::path& dir : {fs::path(PRICESCRAPE_FIXTURES_DIR), fs::path(shared_corpus) / "pages",
-                             fs::path(shared_corpus) / "product-extraction-benchmark-dev" / "html"}) {
+  for (const fs::path& dir :
+       {fs::path(PRICESCRAPE_FIXTURES_DIR), fs::path(shared_corpus) / "pages",
+        fs::path(shared_corpus) / "product-extraction-benchmark-dev" / "html"}) {
     if (!fs::is_directory(dir)) continue;
     for (const auto& entry : fs::directory_iterator(dir)) {
       const std::string name = entry.path().filename().string();
-      if (name.ends_with(".html") || name.ends_with(".html.gz")) files.push_back({name, entry.path()});
+      if (name.ends_with(".html") || name.ends_with(".html.gz"))
+        files.push_back({name, entry.path()});
     }
   }
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
   return files;
 }
 
 bool shared_corpus_present() { return fs::is_directory(fs::path(shared_corpus) / "pages"); }
 
 TEST(LightHtml, SameTreeAsGumboOnEveryCorpusPage) {
-  if (!shared_corpus_present()) GTEST_SKIP() << "../shared/corpus not found: only the fixtures are compared";
+  if (!shared_corpus_present())
+    GTEST_SKIP() << "../shared/corpus not found: only the fixtures are compared";
   std::size_t pages = 0;
   std::size_t accepted = 0;
   for (const auto& f : corpus_files()) {
@@ -165,7 +172,8 @@ TEST(LightHtml, SameTreeAsGumboOnEveryCorpusPage) {
     EXPECT_EQ(c.difference, std::nullopt) << f.name;
   }
   EXPECT_GT(pages, 50u);
-  std::printf("light builder accepted %zu of %zu corpus pages; gumbo built the rest\n", accepted, pages);
+  std::printf("light builder accepted %zu of %zu corpus pages; gumbo built the rest\n", accepted,
+              pages);
 }
 
 // Cuts and splices of real pages: broken markup of every kind the light builder must
@@ -195,9 +203,10 @@ TEST(LightHtml, SameTreeOrDeclinedOnMutatedPages) {
           break;
         }
         default: {  // insert a stray tag
-          static const char* stray[] = {"</div>", "<p>", "</p>", "<b>", "</b>", "<td>", "</table>",
-                                        "<li>", "</a>", "<table>", "<tr>", "&", "<", "</span>",
-                                        "<!--", "-->", "<script>", "</script>", "&amp", "\r"};
+          static const char* stray[] = {"</div>", "<p>",      "</p>",      "<b>",     "</b>",
+                                        "<td>",   "</table>", "<li>",      "</a>",    "<table>",
+                                        "<tr>",   "&",        "<",         "</span>", "<!--",
+                                        "-->",    "<script>", "</script>", "&amp",    "\r"};
           page.insert(pos(rng), stray[rng() % (sizeof stray / sizeof *stray)]);
           break;
         }
@@ -210,17 +219,21 @@ TEST(LightHtml, SameTreeOrDeclinedOnMutatedPages) {
       EXPECT_EQ(c.difference, std::nullopt) << f.name << " mutation " << round;
       if (c.difference) {
         // The page, to reproduce it by hand.
-        std::ofstream(testing::TempDir() + "light-html-" + f.name + "-" + std::to_string(round) + ".html") << page;
+        std::ofstream(testing::TempDir() + "light-html-" + f.name + "-" + std::to_string(round) +
+                      ".html")
+            << page;
       }
     }
   }
-  std::printf("mutated pages: %zu compared, %zu accepted by the light builder\n", compared, accepted);
+  std::printf("mutated pages: %zu compared, %zu accepted by the light builder\n", compared,
+              accepted);
 }
 
 // The fast path (light tree; the visible page scanned only when structured data leaves
 // the answer open) against the full DOM path (gumbo; everything scanned), on every page.
 TEST(LightHtml, FastPathExtractsWhatTheFullDomPathExtracts) {
-  if (!shared_corpus_present()) GTEST_SKIP() << "../shared/corpus not found: only the fixtures are compared";
+  if (!shared_corpus_present())
+    GTEST_SKIP() << "../shared/corpus not found: only the fixtures are compared";
   std::size_t pages = 0;
   std::size_t skipped_scan = 0;
   for (const auto& f : corpus_files()) {

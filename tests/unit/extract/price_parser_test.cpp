@@ -226,8 +226,8 @@ TEST(PriceParser, NoCurrencyTokenInAsciiPunctuationAndDigits) {
   std::size_t tried = 0;
   for (char a : alphabet) {
     for (char b : alphabet) {
-      for (const std::string& text : {std::string{a, b}, std::string("12") + a + b + "34",
-                                      std::string{a} + "1,234.50" + b}) {
+      for (const std::string& text :
+           {std::string{a, b}, std::string("12") + a + b + "34", std::string{a} + "1,234.50" + b}) {
         EXPECT_FALSE(pricescrape::extract::parse_price(text).currency_token) << '"' << text << '"';
         ++tried;
       }
