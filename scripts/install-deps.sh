@@ -9,7 +9,7 @@ packages=(
   libgumbo-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libssl-dev zlib1g-dev libbrotli-dev libdeflate-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format
   openssl ca-certificates python3 curl
 )
 
