@@ -21,6 +21,17 @@
 namespace pricescrape::testing {
 namespace {
 
+// UBSan's vptr check tests whether memory is readable by writing it into a pipe: with
+// every descriptor taken that fails, and it reports valid objects as having an invalid
+// vptr (seen on boost::system::error_category under EMFILE). The descriptor-exhaustion
+// tests therefore run in the ci stage only.
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_UNDER_SANITIZERS_WHEN_OUT_OF_DESCRIPTORS() \
+  GTEST_SKIP() << "UBSan's vptr check needs a free descriptor; the ci stage runs this test"
+#else
+#define SKIP_UNDER_SANITIZERS_WHEN_OUT_OF_DESCRIPTORS() (void)0
+#endif
+
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using http::client_options;
@@ -295,6 +306,7 @@ TEST(Hostile, IdleConnectionsAreCappedOverallOldestFirst) {
 }
 
 TEST(Hostile, OutOfDescriptorsIsConnectRetriedAndNamed) {
+  SKIP_UNDER_SANITIZERS_WHEN_OUT_OF_DESCRIPTORS();
   any_address_shop();
   constexpr int origins = 120;
   constexpr int in_flight = 60;
@@ -450,6 +462,7 @@ TEST(HostileCli, FinalUrlCarriesNoCredentials) {
 }
 
 TEST(HostileCli, OutOfDescriptorsUnderALowHardLimit) {
+  SKIP_UNDER_SANITIZERS_WHEN_OUT_OF_DESCRIPTORS();
   constexpr int origins = 200;
   std::vector<std::string> urls;
   for (int i = 0; i < origins; ++i)
