@@ -59,6 +59,10 @@ struct body_decoder::state {
   // ignore. Kept across feed() calls, so junk fed in pieces is ignored as when whole
   // (the decode fuzzer found junk fed byte by byte reported as corrupt).
   bool in_later_member = false;
+  // Junk was found after a complete member: the rest of the body is ignored, in pieces
+  // as when whole (otherwise each later piece started a new "member" and the body ended
+  // as truncated).
+  bool junk_tail = false;
   BrotliDecoderState* br = nullptr;
 
   state(content_coding c, std::size_t cap) : coding(c), max_output(cap) {}
@@ -76,6 +80,7 @@ struct body_decoder::state {
   }
 
   std::optional<scrape_error> feed_zlib(std::string_view in, std::string& out) {
+    if (junk_tail) return std::nullopt;
     const char* name = coding == content_coding::gzip ? "gzip" : "deflate";
     if (!z_ready) {
       // 15+32: auto-detect gzip or zlib headers. For "deflate" without a zlib header
@@ -129,6 +134,7 @@ struct body_decoder::state {
         // Padding or junk after a complete gzip member: keep what we decoded.
         if (in_later_member && out.size() > 0 && produced == 0) {
           finished = true;
+          junk_tail = true;
           break;
         }
         return corrupt(name, z.msg ? z.msg : "corrupt data");
