@@ -429,12 +429,13 @@ TEST(CliOutput, StdoutOnAFullDeviceExitsThreeNamingTheCause) {
   EXPECT_NE(r.err.find("cannot write to stdout: No space left on device"), std::string::npos)
       << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;  // the cause, and no "50 ok" summary
-  // The batch stopped at the first failed write. Requests out by then: job 0, and the
-  // jobs that fetched while it was extracted, bounded by the body slots (concurrency +
-  // extraction threads, one per core).
+  // The batch stopped at the first failed write. Requests out by then: job 0, the jobs
+  // that fetched while it was extracted, bounded by the body slots (concurrency +
+  // extraction threads, one per core), and one more: job 0 gives its body slot back
+  // before its record is written, so one job can take it and send first (seen under ASan).
   const int sent = shop_requests() - before;
   EXPECT_GE(sent, 1);
-  EXPECT_LE(sent, 1 + static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_LE(sent, 2 + static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 TEST(CliOutput, ClosedStdoutIsRefusedBeforeAnyRequest) {
