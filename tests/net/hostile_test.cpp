@@ -42,15 +42,7 @@ demo_shop& shop() {
   return instance;
 }
 
-client_options fast_options() {
-  client_options o;
-  o.cacert = shop().cert();
-  o.backoff_base = 20ms;
-  o.backoff_cap = 100ms;
-  o.timeout = 5s;
-  o.connect_timeout = 2s;
-  return o;
-}
+client_options fast_options() { return fast_client_options(shop()); }
 
 // Fetches `urls` one after another on one client (so one pooled connection serves them
 // all when it can); `pause` is waited before each fetch after the first.

@@ -111,6 +111,17 @@ nlohmann::json demo_shop::stats() const {
 
 void demo_shop::reset_stats() const { http_get(host_, http_port_, "/__stats/reset"); }
 
+pricescrape::http::client_options fast_client_options(const demo_shop& shop) {
+  using namespace std::chrono_literals;
+  pricescrape::http::client_options o;
+  o.cacert = shop.cert();
+  o.backoff_base = 20ms;
+  o.backoff_cap = 100ms;
+  o.timeout = 5s;
+  o.connect_timeout = 2s;
+  return o;
+}
+
 std::string http_get(const std::string& host, int port, const std::string& target) {
   asio::io_context io;
   beast::tcp_stream stream(io);

@@ -1,6 +1,8 @@
 // Test support for loopback tests: the demo-shop process, the CLI process, /__stats.
 #pragma once
 
+#include <pricescrape/http/client.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -44,6 +46,10 @@ class demo_shop {
   int https_port_ = 0;
   std::string cert_;
 };
+
+// Client options for loopback tests against `shop`: its certificate trusted, short
+// backoff and deadlines so retry paths run in milliseconds.
+http::client_options fast_client_options(const demo_shop& shop);
 
 struct process_result {
   int exit_code = -1;  // 128 + signal when killed by one
