@@ -3,13 +3,30 @@
 // source only after every sink has its record.
 #pragma once
 
+#include <pricescrape/error.hpp>
 #include <pricescrape/output/record.hpp>
 #include <pricescrape/output/reorder_buffer.hpp>
 #include <pricescrape/output/writer.hpp>
 
+#include <array>
 #include <cstddef>
 
 namespace pricescrape {
+
+// Records by outcome: what the summary counts.
+struct record_tally {
+  std::size_t records = 0;
+  std::size_t ok = 0;
+  std::array<std::size_t, all_error_kinds.size()> by_kind{};  // indexed by error_kind
+
+  void add(const output::record& r) noexcept {
+    ++records;
+    if (r.ok())
+      ++ok;
+    else
+      ++by_kind[static_cast<std::size_t>(r.error->kind)];
+  }
+};
 
 class record_sink {
  public:
@@ -25,6 +42,10 @@ class record_sink {
 
   // No record follows. Not called after a failed put().
   virtual void finish() {}
+
+  // What this sink has really written, when it keeps count: the run's summary reports
+  // the first sink's tally (records taken but never written are not in it).
+  virtual const record_tally* tally() const noexcept { return nullptr; }
 };
 
 // The writer (JSON, JSON Lines, CSV) in input order: a record waits in the reorder
@@ -36,13 +57,12 @@ class ordered_writer_sink final : public record_sink {
   void put(const output::record& r) override;
   std::size_t held() const noexcept override { return reorder_.held(); }
   void finish() override;
-
-  std::size_t written() const noexcept { return written_; }
+  const record_tally* tally() const noexcept override { return &written_; }
 
  private:
   output::writer& out_;
   output::reorder_buffer reorder_;
-  std::size_t written_ = 0;
+  record_tally written_;
 };
 
 }  // namespace pricescrape

@@ -106,7 +106,7 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
   polite_fetch out;
   time_point not_before{};
   for (int attempt = 1;; ++attempt) {
-    auto admitted = co_await c.sched.admit(host, not_before);
+    auto admitted = co_await c.sched.admit(host, index, not_before);
     if (!admitted) {
       out.never_sent = attempt == 1;
       out.page.error = admitted.error();

@@ -73,12 +73,15 @@ struct batch : attempt_context {
     return most;
   }
 
-  void count(const output::record& r) {
-    ++summary.records;
-    if (r.ok())
-      ++summary.ok;
-    else
-      ++summary.by_kind[static_cast<std::size_t>(r.error->kind)];
+  record_tally taken;  // records every sink has taken
+
+  // The summary counts what the first sink really wrote, when it keeps count.
+  void sync_counts() {
+    const record_tally* t = sinks.empty() ? nullptr : sinks.front()->tally();
+    const record_tally& use = t ? *t : taken;
+    summary.records = use.records;
+    summary.ok = use.ok;
+    summary.by_kind = use.by_kind;
   }
 
   void finish_record(const output::record& r) {
@@ -87,13 +90,14 @@ struct batch : attempt_context {
     const auto cpu_start = detail::thread_cpu_ns();
     try {
       for (auto* s : sinks) s->put(r);
-      count(r);
+      taken.add(r);
       input.done(r.index);
     } catch (const output::output_error& e) {
       fail_output({e.what(), e.error_number()});
     } catch (const std::exception& e) {
       fail_output({std::string("cannot write the output: ") + e.what(), 0});
     }
+    sync_counts();
     summary.profile.output_ns += detail::thread_cpu_ns() - cpu_start;
     window_wake.cancel();
     if (on_progress) on_progress({summary.records, summary.ok, in_flight});
@@ -168,8 +172,7 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
   const auto start = steady::now();
   if (b.options.politeness.robots) {
     if (auto refused = co_await check_robots(b, host, j.url)) {
-      if (refused->kind == error_kind::cancelled && !b.started_at_or_above(j.index))
-        co_return std::nullopt;
+      if (b.stopping && !b.started_at_or_above(j.index)) co_return std::nullopt;
       b.mark_started(j.index);
       r.error = std::move(refused);
       r.fetched_at = now_utc();
@@ -179,7 +182,9 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
   // The body slot comes back with the page and is held until its extraction ends: it
   // bounds the pages in memory at concurrency + pool threads (see scheduler::admit).
   auto fetched = co_await fetch_politely(b, host, j.index, j.url);
-  if (fetched.never_sent && !b.started_at_or_above(j.index)) co_return std::nullopt;
+  // Only an interrupt drops a job; a host given up on still gives each URL its record.
+  if (fetched.never_sent && b.stopping && !b.started_at_or_above(j.index)) co_return std::nullopt;
+  b.mark_started(j.index);
 
   r.final_url =
       fetched.page.final_url.empty() ? std::nullopt : std::optional(fetched.page.final_url);

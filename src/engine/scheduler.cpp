@@ -23,7 +23,7 @@ host_policy::host_policy(std::string host_key, const host_settings& settings,
                          asio::any_io_executor ex, std::uint64_t seed)
     : key(std::move(host_key)),
       controller(settings, steady::now(), seed),
-      waiting(std::move(ex)),
+      waiting(ex),
       rules(robots_rules::allow_all()) {}
 
 scheduler::scheduler(asio::any_io_executor ex, std::size_t concurrency, std::size_t bodies,
@@ -40,29 +40,61 @@ host_policy& scheduler::host(const std::string& key) {
   return *slot;
 }
 
-// Sleeps as the host's decision says (or until `not_before`); false when stopping.
-// Any finished request of the host wakes the sleeper early, to ask again.
-asio::awaitable<bool> scheduler::sleep_for_host(host_policy& h, const decision& d,
-                                                time_point not_before) {
-  auto until = time_point::max();
-  if (d.what == decision::action::wait_until) until = d.until;
-  if (steady::now() < not_before) until = std::min(until, not_before);
-  co_return co_await h.waiting.sleep_until(until) && !stopping_;
+admission_queue::place::place(admission_queue& q, std::size_t index, asio::any_io_executor ex)
+    : queue_(q), index_(index), timer_(std::move(ex)) {
+  queue_.waiting_.emplace(index_, &timer_);
 }
 
-asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, time_point not_before) {
+admission_queue::place::~place() {
+  const bool was_head = is_head();
+  queue_.waiting_.erase(index_);
+  if (was_head) queue_.wake_head();
+}
+
+bool admission_queue::place::is_head() const {
+  return !queue_.waiting_.empty() && queue_.waiting_.begin()->first == index_;
+}
+
+asio::awaitable<bool> admission_queue::place::sleep_until(time_point until) {
+  if (queue_.closed_) co_return false;
+  timer_.expires_at(until);
+  co_await timer_.async_wait(nothrow_awaitable);
+  co_return !queue_.closed_;
+}
+
+void admission_queue::wake_head() {
+  if (!waiting_.empty()) waiting_.begin()->second->cancel();
+}
+
+void admission_queue::close() {
+  closed_ = true;
+  for (auto& [index, timer] : waiting_) timer->cancel();
+}
+
+asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t index,
+                                                  time_point not_before) {
+  // A retry backs off outside the queue, so it never holds up the host's other jobs.
+  // (Robots' wake-ups end the sleep early: sleep again.)
+  while (steady::now() < not_before) {
+    if (!co_await h.waiting.sleep_until(not_before)) co_return cancelled_before_sending();
+  }
+  admission_queue::place place(h.queue, index, ex_);
   for (;;) {
     if (stopping_) co_return cancelled_before_sending();
-    const auto now = steady::now();
-    decision d = h.controller.ask(now);
+    if (!place.is_head()) {
+      if (!co_await place.sleep_until(time_point::max())) co_return cancelled_before_sending();
+      continue;
+    }
+    const decision d = h.controller.ask(steady::now());
     if (d.what == decision::action::fail) co_return host_failure_error(d.failure, d.message);
-    if (d.what != decision::action::send || now < not_before) {
-      if (!co_await sleep_for_host(h, d, not_before)) co_return cancelled_before_sending();
+    if (d.what != decision::action::send) {
+      const auto until = d.what == decision::action::wait_until ? d.until : time_point::max();
+      if (!co_await place.sleep_until(until)) co_return cancelled_before_sending();
       continue;
     }
     // The host says go: take the slots, which may mean waiting behind other hosts'
     // requests. The host is asked again once they are held, synchronously with sent(),
-    // so two requests never both pass on one "go".
+    // so the pace holds however long the slots took.
     ticket t;
     if (!co_await bodies_.acquire()) co_return cancelled_before_sending();
     t.body = slot_guard(bodies_);
@@ -71,7 +103,7 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, time_point not
     t.sent_at = steady::now();
     if (h.controller.ask(t.sent_at).what != decision::action::send) continue;
     h.controller.sent(t.sent_at);
-    co_return t;
+    co_return t;  // leaving the queue wakes the next job, which may go at once
   }
 }
 
@@ -82,7 +114,7 @@ asio::awaitable<outcome<slot_guard>> scheduler::global_slot() {
 
 host_change scheduler::finished(host_policy& h, const attempt_outcome& outcome) {
   auto change = h.controller.finished(steady::now(), outcome);
-  h.waiting.wake_all();
+  h.queue.wake_head();
   return change;
 }
 
@@ -90,7 +122,10 @@ void scheduler::stop() {
   stopping_ = true;
   global_.close();
   bodies_.close();
-  for (auto& [key, h] : hosts_) h->waiting.close();
+  for (auto& [key, h] : hosts_) {
+    h->queue.close();
+    h->waiting.close();
+  }
 }
 
 std::vector<host_report> scheduler::reports() const {

@@ -20,6 +20,38 @@
 
 namespace pricescrape::engine {
 
+// A host's waiting requests in job order: only the lowest index asks the host, so the
+// output's head is never starved by later jobs and an interrupt leaves a prefix. Each
+// waiter sleeps on its own timer; a finished request wakes only the head.
+class admission_queue {
+ public:
+  // Holds a job's place from construction to destruction; leaving wakes the next head.
+  class place {
+   public:
+    place(admission_queue& q, std::size_t index, asio::any_io_executor ex);
+    place(const place&) = delete;
+    place& operator=(const place&) = delete;
+    ~place();
+    bool is_head() const;
+    // Until `until` or a wake; false once the queue is closed.
+    asio::awaitable<bool> sleep_until(time_point until);
+
+   private:
+    admission_queue& queue_;
+    std::size_t index_;
+    asio::steady_timer timer_;
+  };
+
+  void wake_head();
+  void close();
+  bool closed() const noexcept { return closed_; }
+  std::size_t size() const noexcept { return waiting_.size(); }
+
+ private:
+  std::map<std::size_t, asio::steady_timer*> waiting_;  // by job index
+  bool closed_ = false;
+};
+
 // Everything one host has learned, in one object: its controller (pace, in-flight
 // limit, pauses, backoff, blocked), robots.txt, and the requests waiting for it.
 struct host_policy {
@@ -30,7 +62,8 @@ struct host_policy {
 
   std::string key;
   host_controller controller;
-  wait_list waiting;  // requests of this host waiting for a pace, pause or slot
+  admission_queue queue;  // requests of this host waiting for a pace, pause or slot
+  wait_list waiting;      // requests backing off before they queue, or waiting for robots
   robots_state robots = robots_state::unknown;
   robots_rules rules;
   std::size_t robots_disallowed = 0;
@@ -53,10 +86,10 @@ class scheduler {
   // The host's policy, made on first use; it lives as long as the batch.
   host_policy& host(const std::string& key);
 
-  // Waits until `h` allows a request and both slots are free, no earlier than
-  // `not_before`; then counts the request as sent at its host. An error when the host
-  // was given up on (rate_limited, blocked) or the batch is stopping (cancelled).
-  asio::awaitable<outcome<ticket>> admit(host_policy& h, time_point not_before);
+  // Waits until `h` allows job `index`'s request and both slots are free, no earlier
+  // than `not_before`; then counts the request as sent at its host. An error when the
+  // host was given up on (rate_limited, blocked) or the batch is stopping (cancelled).
+  asio::awaitable<outcome<ticket>> admit(host_policy& h, std::size_t index, time_point not_before);
 
   // One slot for a request that is not paced (robots.txt).
   asio::awaitable<outcome<slot_guard>> global_slot();
@@ -73,8 +106,6 @@ class scheduler {
   std::vector<host_report> reports() const;
 
  private:
-  asio::awaitable<bool> sleep_for_host(host_policy& h, const decision& d, time_point not_before);
-
   asio::any_io_executor ex_;
   async_semaphore global_;
   async_semaphore bodies_;
