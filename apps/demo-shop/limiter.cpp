@@ -26,6 +26,11 @@ double ms_since(steady_time epoch, steady_time t) {
 
 seconds ceil_seconds(double s) { return seconds(static_cast<long>(std::ceil(s - epsilon))); }
 
+std::uint64_t window_quota(const limit_config& config) {
+  const double quota = std::floor(config.rate * static_cast<double>(config.window.count()));
+  return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(quota));
+}
+
 }  // namespace
 
 std::string_view verdict_name(verdict v) {
@@ -60,11 +65,10 @@ void host_traffic::arrive(steady_time now, std::string_view path) {
 limit_decision host_traffic::decide(const limit_config& config, steady_time now,
                                     std::chrono::system_clock::time_point wall) {
   limit_decision d;
-  drain(config.rate, now);
   if (now < banned_until_) {
     d.outcome = verdict::banned;
     ++ban_hits_;
-  } else if (take(config)) {
+  } else if (take(config, now)) {
     d.outcome = verdict::accepted;
     ++accepted_;
   } else {
@@ -73,9 +77,7 @@ limit_decision host_traffic::decide(const limit_config& config, steady_time now,
     note_refusal(config, now);
     announce(d, config, now, wall);
   }
-  const double room = static_cast<double>(config.burst) + 1 - level_;
-  d.remaining = static_cast<std::uint64_t>(std::max(0.0, std::floor(room + epsilon)));
-  d.reset = config.rate > 0 ? ceil_seconds(level_ / config.rate) : never_free;
+  describe_quota(d, config, now);
   // The log is capped; only a request that made it in gets its verdict there.
   if (requests_ <= max_log && !log_.empty()) log_.back().outcome = d.outcome;
   return d;
@@ -89,11 +91,52 @@ void host_traffic::drain(double rate, steady_time now) {
 }
 
 // nginx's limit_req without delay: a request fits when the bucket holds at most `burst`.
-bool host_traffic::take(const limit_config& config) {
+// Or a fixed window's counter.
+bool host_traffic::take(const limit_config& config, steady_time now) {
+  if (config.window.count() > 0) {
+    roll_window(config.window, now);
+    if (config.rate <= 0 || window_used_ >= window_quota(config)) return false;
+    ++window_used_;
+    return true;
+  }
+  drain(config.rate, now);
   if (config.rate <= 0) return false;
   if (level_ > static_cast<double>(config.burst) + epsilon) return false;
   level_ += 1;
   return true;
+}
+
+// Windows follow each other from the host's first request on.
+void host_traffic::roll_window(seconds window, steady_time now) {
+  if (window_start_ == steady_time{}) {
+    window_start_ = now;
+    return;
+  }
+  const auto passed = (now - window_start_) / window;
+  if (passed == 0) return;
+  window_start_ += passed * window;
+  window_used_ = 0;
+}
+
+// A leaky bucket has no window: its quota is stated as the rate over one second (or the
+// time one request takes to leak, below one a second), what is left as the room in the
+// bucket, and the reset as the time until it is empty. Coarse in whole seconds, but
+// never more than the bucket takes.
+void host_traffic::describe_quota(limit_decision& d, const limit_config& config,
+                                  steady_time now) const {
+  if (config.window.count() > 0) {
+    d.quota = window_quota(config);
+    d.window = config.window;
+    d.remaining = d.quota - std::min(d.quota, window_used_);
+    d.reset = ceil_seconds(duration<double>(window_start_ + config.window - now).count());
+    return;
+  }
+  const bool slow = config.rate > 0 && config.rate < 1;
+  d.quota = slow ? 1 : std::max<std::uint64_t>(1, static_cast<std::uint64_t>(config.rate));
+  d.window = slow ? ceil_seconds(1 / config.rate) : 1s;
+  const double room = static_cast<double>(config.burst) + 1 - level_;
+  d.remaining = static_cast<std::uint64_t>(std::max(0.0, std::floor(room + epsilon)));
+  d.reset = config.rate > 0 ? ceil_seconds(level_ / config.rate) : never_free;
 }
 
 void host_traffic::note_refusal(const limit_config& config, steady_time now) {
@@ -106,8 +149,12 @@ void host_traffic::note_refusal(const limit_config& config, steady_time now) {
   recent_refusals_.clear();
 }
 
-seconds host_traffic::until_free(const limit_config& config) const {
+seconds host_traffic::until_free(const limit_config& config, steady_time now) const {
   if (config.rate <= 0) return never_free;
+  if (config.window.count() > 0) {
+    return std::max(1s,
+                    ceil_seconds(duration<double>(window_start_ + config.window - now).count()));
+  }
   const double excess = level_ - static_cast<double>(config.burst);
   return std::max(1s, ceil_seconds(excess / config.rate));
 }
@@ -124,7 +171,7 @@ void host_traffic::announce(limit_decision& d, const limit_config& config, stead
       length = config.retry_after_value;
       break;
     case retry_after_mode::until_free:
-      length = until_free(config);
+      length = until_free(config, now);
       break;
   }
   std::chrono::steady_clock::duration pause = length;

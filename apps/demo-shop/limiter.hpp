@@ -22,11 +22,15 @@ using steady_time = std::chrono::steady_clock::time_point;
 enum class retry_after_mode : std::uint8_t { none, fixed, until_free };
 
 // One request's limiter settings, read from its query string. Every request to a host
-// name drains and fills that name's one bucket with the settings it carries.
+// name drains and fills that name's one limiter with the settings it carries.
 struct limit_config {
   double rate = 10;         // requests per second the bucket drains; 0 refuses every request
   std::uint64_t burst = 0;  // requests accepted back to back beyond the rate
-  unsigned status = 429;    // a refusal's status
+  // 0: a leaky bucket (nginx's limit_req). Otherwise a fixed window of this length that
+  // accepts rate x window requests, the limiter whose quota the RateLimit fields
+  // describe exactly (GitHub's, most API gateways').
+  std::chrono::seconds window{0};
+  unsigned status = 429;  // a refusal's status
   retry_after_mode retry_after = retry_after_mode::none;
   std::chrono::seconds retry_after_value{0};  // for retry_after_mode::fixed
   bool retry_after_date = false;              // announce it as an HTTP-date
@@ -51,8 +55,12 @@ struct limit_decision {
   verdict outcome = verdict::accepted;
   std::optional<std::chrono::seconds> retry_after;  // what a refusal announces, as seconds
   std::optional<std::chrono::system_clock::time_point> retry_after_at;  // or as a date
-  std::uint64_t remaining = 0;    // requests the bucket would take now
-  std::chrono::seconds reset{0};  // until the bucket is empty
+  // The quota as the RateLimit fields state it: `quota` requests per `window`,
+  // `remaining` of them usable now, the full quota back after `reset`.
+  std::uint64_t quota = 1;
+  std::chrono::seconds window{1};
+  std::uint64_t remaining = 0;
+  std::chrono::seconds reset{0};
 };
 
 // What a host name's /robots.txt answers once configured; unconfigured names get the
@@ -87,15 +95,19 @@ class host_traffic {
   };
 
   void drain(double rate, steady_time now);
-  bool take(const limit_config& config);
+  void roll_window(std::chrono::seconds window, steady_time now);
+  bool take(const limit_config& config, steady_time now);
+  void describe_quota(limit_decision& d, const limit_config& config, steady_time now) const;
   void note_refusal(const limit_config& config, steady_time now);
   void announce(limit_decision& d, const limit_config& config, steady_time now,
                 std::chrono::system_clock::time_point wall);
-  std::chrono::seconds until_free(const limit_config& config) const;
+  std::chrono::seconds until_free(const limit_config& config, steady_time now) const;
   std::uint64_t peak_in_one_second() const;
 
   double level_ = 0;  // requests in the bucket
   steady_time drained_at_{};
+  steady_time window_start_{};
+  std::uint64_t window_used_ = 0;
   std::deque<steady_time> recent_refusals_;
   steady_time banned_until_{};
   std::vector<pause_span> pauses_;

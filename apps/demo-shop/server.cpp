@@ -616,22 +616,17 @@ class router {
     return res;
   }
 
-  // The quota as a one-second window (or the window that holds one request when the
-  // rate is below one a second): the IETF draft's fields and the common X- ones.
   static void add_quota_headers(string_response& res, const limit_config& config,
                                 const limit_decision& d) {
-    if (!config.ietf_headers && !config.x_headers) return;
-    const double rate = config.rate;
-    const std::uint64_t window = rate > 0 && rate < 1 ? static_cast<std::uint64_t>(1 / rate) : 1;
-    const auto quota = static_cast<std::uint64_t>(rate < 1 ? 1 : rate) + config.burst;
+    const auto quota = std::to_string(d.quota);
     const auto remaining = std::to_string(d.remaining), reset = std::to_string(d.reset.count());
     if (config.ietf_headers) {
       res.set("RateLimit-Policy",
-              "\"default\";q=" + std::to_string(quota) + ";w=" + std::to_string(window));
+              "\"default\";q=" + quota + ";w=" + std::to_string(d.window.count()));
       res.set("RateLimit", "\"default\";r=" + remaining + ";t=" + reset);
     }
     if (config.x_headers) {
-      res.set("X-RateLimit-Limit", std::to_string(quota));
+      res.set("X-RateLimit-Limit", quota);
       res.set("X-RateLimit-Remaining", remaining);
       res.set("X-RateLimit-Reset", reset);
     }
@@ -641,6 +636,9 @@ class router {
     limit_config c;
     if (const auto rate = decimal_param("rate")) c.rate = *rate;
     c.burst = number_param("burst").value_or(0);
+    const auto window = number_param("window").value_or(0);
+    if (window > 3600) throw bad_request{"window must be at most 3600 seconds."};
+    c.window = std::chrono::seconds(window);
     const auto status = number_param("status").value_or(429);
     c.challenge = flag_param("challenge");
     c.cf_mitigated = flag_param("cf-mitigated");
