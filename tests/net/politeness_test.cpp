@@ -81,6 +81,17 @@ double smallest_gap(const std::vector<double>& times) {
   return gap;
 }
 
+// Requests paced `gap_ms` apart by the client reach the shop that far apart give or take
+// how late each was read: on a loaded machine one can arrive 100 ms late and shorten the
+// gap after it. So each gap is held to half the pace, and the whole span, which only
+// the first arrival's lateness can shorten, to 90 %.
+void expect_spaced(const std::vector<double>& times, double gap_ms, const std::string& why) {
+  ASSERT_GE(times.size(), 2u) << why;
+  EXPECT_GE(smallest_gap(times), gap_ms / 2) << why;
+  EXPECT_GE(times.back() - times.front(), 0.9 * gap_ms * static_cast<double>(times.size() - 1))
+      << why;
+}
+
 // The limited pages' URLs: /__limit/<family>/<i>?<config>&price=<i>.25 on `host`.
 std::string page_url(const std::string& host, const std::string& family, int i,
                      const std::string& config, const demo_shop& s = shop()) {
@@ -157,10 +168,23 @@ std::string diagnose(const scrape_run& run, const json& stats) {
          "\nstderr: " + run.process.err.substr(0, 2000);
 }
 
+// The shop's figures for the log: measured, and asserted by the test that prints them.
+void report(const json& stats) {
+  std::printf("[ shop     ] %s: %llu requests, %llu refused, %llu banned, peak %llu/s, %.0f ms\n",
+              stats.at("host").get<std::string>().c_str(),
+              static_cast<unsigned long long>(count(stats, "requests")),
+              static_cast<unsigned long long>(count(stats, "refused")),
+              static_cast<unsigned long long>(count(stats, "banned")),
+              static_cast<unsigned long long>(count(stats, "peak_1s")),
+              stats.at("last_ms").get<double>() - stats.at("first_ms").get<double>());
+}
+
 class Politeness : public ::testing::Test {
  protected:
   void SetUp() override { reset_traffic(); }
 };
+
+class PolitenessSlow : public Politeness {};
 
 // --- The adaptive default against a leaky bucket --------------------------------
 
@@ -195,6 +219,7 @@ TEST_P(AdaptiveDefault, PricesEveryUrlWithFewRefusals) {
   const double span_s =
       (stats.at("last_ms").get<double>() - stats.at("first_ms").get<double>()) / 1000.0;
   EXPECT_GE(urls / span_s, 0.5 * limit) << why;
+  report(stats);
 }
 
 INSTANTIATE_TEST_SUITE_P(Limiter, AdaptiveDefault,
@@ -203,12 +228,12 @@ INSTANTIATE_TEST_SUITE_P(Limiter, AdaptiveDefault,
                                                         "rate=50&burst=10&status=503"}),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
-// A WAF rule: more than 5 refusals within 10 s ban the client for a minute. The adaptive
-// default never trips it (a ban here would fail every later URL with 403).
+// A WAF rule: 8 refusals within 10 s ban the client for a minute (the simulation's
+// rule). The adaptive default never trips it: a ban would fail every later URL with 403.
 TEST_F(Politeness, AdaptiveDefaultNeverTripsABan) {
-  constexpr int urls = 120;
+  constexpr int urls = 160;
   const auto run = scrape(url_lines(
-      first_host, "ban", urls, "rate=30&burst=5&status=429&ban-after=5&ban-window=10&ban-for=60"));
+      first_host, "ban", urls, "rate=40&burst=10&status=429&ban-after=7&ban-window=10&ban-for=60"));
   const auto stats = host_stats(first_host);
   const auto why = diagnose(run, stats);
 
@@ -217,33 +242,48 @@ TEST_F(Politeness, AdaptiveDefaultNeverTripsABan) {
   EXPECT_EQ(count(stats, "bans"), 0u) << why;
   EXPECT_EQ(count(stats, "banned"), 0u) << why;
   EXPECT_EQ(count(stats, "accepted"), static_cast<std::uint64_t>(urls)) << why;
-  EXPECT_LE(count(stats, "refused"), 5u) << why;
+  EXPECT_LE(count(stats, "refused"), 7u) << why;
+  report(stats);
 }
 
-// The server's RateLimit fields (IETF draft: "default";q=..;w=1 and "default";r=..;t=..)
-// say how much room is left: a client that reads them is refused hardly at all.
-TEST_F(Politeness, RateLimitHeadersKeepRefusalsRare) {
-  constexpr int urls = 80;
-  const auto run =
-      scrape(url_lines(first_host, "quota", urls, "rate=20&burst=5&status=429&headers=ietf"));
+class QuotaHeaders : public Politeness, public ::testing::WithParamInterface<limiter_case> {};
+
+// A fixed window of 20 requests a second that states its quota, in the IETF fields
+// (RateLimit-Policy: "default";q=20;w=1 and RateLimit: "default";r=R;t=T) or the common
+// X-RateLimit-Limit/-Remaining/-Reset: a client that reads them is hardly ever refused.
+TEST_P(QuotaHeaders, KeepRefusalsRare) {
+  constexpr int urls = 40;
+  const auto run = scrape(url_lines(first_host, "quota", urls, GetParam().config));
   const auto stats = host_stats(first_host);
   const auto why = diagnose(run, stats);
 
   EXPECT_EQ(run.process.exit_code, 0) << why;
   EXPECT_EQ(outcomes(run, "/__limit/quota/"), (std::map<std::string, int>{{"ok", urls}})) << why;
   EXPECT_EQ(count(stats, "accepted"), static_cast<std::uint64_t>(urls)) << why;
-  EXPECT_LE(count(stats, "refused"), 4u) << why;
+  EXPECT_LE(count(stats, "refused"), 2u) << why;
+  // Reading the quota must not make the client timid: r spread over t in whole seconds
+  // gives about 0.6 of the window's rate.
+  const double span_s =
+      (stats.at("last_ms").get<double>() - stats.at("first_ms").get<double>()) / 1000.0;
+  EXPECT_GE(urls / span_s, 0.4 * 20) << why;
+  report(stats);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, QuotaHeaders,
+    ::testing::Values(limiter_case{"Ietf", "rate=20&window=1&status=429&headers=ietf"},
+                      limiter_case{"XRateLimit", "rate=20&window=1&status=429&headers=x"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // --- Retry-After ----------------------------------------------------------------
 
 class RetryAfter : public Politeness, public ::testing::WithParamInterface<limiter_case> {};
 
-// Every refusal announces a 2 s pause. No request may reach the host while one runs,
-// except those already sent when the refusal went out: the shop counts as violations
-// only arrivals more than 200 ms after the pause was announced.
+// Every refusal announces a pause (1 s; or 2 s as a date, 1 to 2 s from the refusal). No request
+// may reach the host while one runs, except those already sent when the refusal went out: the shop
+// counts as violations only arrivals more than 200 ms after the pause was announced.
 TEST_P(RetryAfter, PausesTheWholeHost) {
-  constexpr int urls = 60;
+  constexpr int urls = 40;
   const auto run = scrape(url_lines(first_host, "ra", urls, GetParam().config));
   const auto stats = host_stats(first_host);
   const auto why = diagnose(run, stats);
@@ -257,13 +297,14 @@ TEST_P(RetryAfter, PausesTheWholeHost) {
   // Requests already in flight at the first refusal: at most the per-host cap (-c 10).
   EXPECT_LE(count(stats, "in_pause"), 10u) << why;
   EXPECT_LE(count(stats, "refused"), 6u) << why;
+  report(stats);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Form, RetryAfter,
-    ::testing::Values(limiter_case{"Seconds", "rate=20&burst=5&retry-after=2"},
+    ::testing::Values(limiter_case{"Seconds", "rate=20&burst=5&retry-after=1"},
                       limiter_case{"HttpDate",
-                                   "rate=20&burst=5&retry-after=3&retry-after-form=date"}),
+                                   "rate=20&burst=5&retry-after=2&retry-after-form=date"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // Retry-After: 3600 is over the 120 s cap: the host's remaining URLs fail at once as
@@ -316,10 +357,11 @@ TEST_F(Politeness, RateOptionIsACeilingAtTheServer) {
   EXPECT_EQ(count(stats, "accepted"), static_cast<std::uint64_t>(urls)) << why;
   EXPECT_LE(count(stats, "peak_1s"), 6u) << why;
   EXPECT_GE(count(stats, "peak_1s"), 4u) << why;  // and it does go near the ceiling
+  report(stats);
 }
 
-// --politeness fixed --delay 0.3: consecutive requests to the host arrive at least
-// 0.3 s apart (0.27 s allowed for scheduling).
+// --politeness fixed --delay 0.3: consecutive requests to the host arrive 0.3 s apart
+// (see expect_spaced for what scheduling is allowed).
 TEST_F(Politeness, FixedDelaySpacesRequests) {
   constexpr int urls = 6;
   const auto run = scrape(url_lines(first_host, "delay", urls, "rate=1000&burst=1000"),
@@ -330,7 +372,7 @@ TEST_F(Politeness, FixedDelaySpacesRequests) {
   EXPECT_EQ(run.process.exit_code, 0) << why;
   EXPECT_EQ(outcomes(run, "/__limit/delay/"), (std::map<std::string, int>{{"ok", urls}})) << why;
   EXPECT_EQ(count(stats, "requests"), static_cast<std::uint64_t>(urls)) << why;
-  EXPECT_GE(smallest_gap(arrivals(stats, "/__limit/delay/")), 270.0) << why;
+  expect_spaced(arrivals(stats, "/__limit/delay/"), 300, why);
 }
 
 // --- One throttled host never stalls the others ---------------------------------
@@ -359,6 +401,8 @@ TEST_F(Politeness, ThrottledHostDoesNotSlowAnother) {
   EXPECT_GE(slow_span, 3700.0) << why;  // the shop's limit, whatever the client does
   EXPECT_LT(fast_span, slow_span / 2) << why;
   EXPECT_LT(fast.at("last_ms").get<double>(), slow.at("last_ms").get<double>()) << why;
+  report(slow);
+  report(fast);
 }
 
 // --- Bot challenges --------------------------------------------------------------
@@ -366,7 +410,9 @@ TEST_F(Politeness, ThrottledHostDoesNotSlowAnother) {
 // Four hosts (two names on each of two shops), each answering every request with a
 // Cloudflare "Just a moment..." page under another status, 200 included. Every URL is
 // `blocked`, never priced, and each host stops being asked after a few challenges.
-TEST_F(Politeness, ChallengePagesAreBlockedAndStopTheHost) {
+// Slow (label slow): a challenge pauses its host for 30 s, and it takes three
+// in a row to give the host up, so this runs for a minute.
+TEST_F(PolitenessSlow, ChallengePagesAreBlockedAndStopTheHost) {
   demo_shop other;
   constexpr int urls = 15;
   struct host_case {
@@ -397,6 +443,7 @@ TEST_F(Politeness, ChallengePagesAreBlockedAndStopTheHost) {
     EXPECT_GE(count(stats, "refused"), 1u) << why;
     // A few challenges block the host; only requests then in flight follow.
     EXPECT_LE(count(stats, "requests"), 6u) << why;
+    report(stats);
   }
 }
 
@@ -469,8 +516,8 @@ TEST_F(Politeness, RobotsServerErrorOrNoAnswerDisallowsAll) {
   EXPECT_EQ(count(silent, "requests"), 1u) << why;
 }
 
-// Crawl-delay: 1 spaces the host's requests by a second at least (0.9 s allowed for
-// scheduling), in the default adaptive mode.
+// Crawl-delay: 1 spaces the host's requests by a second, in the default adaptive mode
+// (see expect_spaced for what scheduling is allowed).
 TEST_F(Politeness, RobotsCrawlDelayIsHonoured) {
   constexpr int urls = 4;
   set_robots(first_host, "200", "User-agent: *\nCrawl-delay: 1\nDisallow:\n");
@@ -485,7 +532,7 @@ TEST_F(Politeness, RobotsCrawlDelayIsHonoured) {
   EXPECT_EQ(count(stats, "requests"), static_cast<std::uint64_t>(urls + 1)) << why;
   const auto pages = arrivals(stats, "/__limit/slow/");
   ASSERT_EQ(pages.size(), static_cast<std::size_t>(urls)) << why;
-  EXPECT_GE(smallest_gap(pages), 900.0) << why;
+  expect_spaced(pages, 1000, why);
 }
 
 }  // namespace
