@@ -74,7 +74,8 @@ struct robots_rule {
 // Everything one host name was sent and how the limiter answered.
 class host_traffic {
  public:
-  // Every request counts here (the admin routes never reach it) before it is routed.
+  // Every request under /__limit/ and to /robots.txt counts here (the admin routes never
+  // reach it) before it is routed.
   void arrive(steady_time now, std::string_view path);
   // The limit route's verdict on the request that arrived last. `wall` is the same
   // instant on the system clock, for a Retry-After given as a date.
@@ -113,8 +114,8 @@ class host_traffic {
   std::vector<pause_span> pauses_;
   steady_time grace_ends_{};
 
-  std::uint64_t requests_ = 0, served_ = 0, accepted_ = 0, refused_ = 0, ban_hits_ = 0, bans_ = 0,
-                in_pause_ = 0, pause_violations_ = 0, robots_fetches_ = 0;
+  std::uint64_t requests_ = 0, accepted_ = 0, refused_ = 0, ban_hits_ = 0, bans_ = 0, in_pause_ = 0,
+                pause_violations_ = 0, robots_fetches_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> paths_;
   std::vector<entry> log_;
 };
