@@ -410,7 +410,7 @@ TEST_F(Politeness, ThrottledHostDoesNotSlowAnother) {
 // Four hosts (two names on each of two shops), each answering every request with a
 // Cloudflare "Just a moment..." page under another status, 200 included. Every URL is
 // `blocked`, never priced, and each host stops being asked after a few challenges.
-// Slow (label slow): a challenge pauses its host for 30 s, and it takes three
+// Slow (label net-politeness-slow): a challenge pauses its host for 30 s, and it takes three
 // in a row to give the host up, so this runs for a minute.
 TEST_F(PolitenessSlow, ChallengePagesAreBlockedAndStopTheHost) {
   demo_shop other;
