@@ -170,13 +170,16 @@ std::string diagnose(const scrape_run& run, const json& stats) {
 
 // The shop's figures for the log: measured, and asserted by the test that prints them.
 void report(const json& stats) {
-  std::printf("[ shop     ] %s: %llu requests, %llu refused, %llu banned, peak %llu/s, %.0f ms\n",
-              stats.at("host").get<std::string>().c_str(),
-              static_cast<unsigned long long>(count(stats, "requests")),
-              static_cast<unsigned long long>(count(stats, "refused")),
-              static_cast<unsigned long long>(count(stats, "banned")),
-              static_cast<unsigned long long>(count(stats, "peak_1s")),
-              stats.at("last_ms").get<double>() - stats.at("first_ms").get<double>());
+  std::printf(
+      "[ shop     ] %s: %llu requests, %llu refused, %llu banned, %zu pauses (%llu arrived in "
+      "one), peak %llu/s, %.0f ms\n",
+      stats.at("host").get<std::string>().c_str(),
+      static_cast<unsigned long long>(count(stats, "requests")),
+      static_cast<unsigned long long>(count(stats, "refused")),
+      static_cast<unsigned long long>(count(stats, "banned")), stats.at("pauses").size(),
+      static_cast<unsigned long long>(count(stats, "in_pause")),
+      static_cast<unsigned long long>(count(stats, "peak_1s")),
+      stats.at("last_ms").get<double>() - stats.at("first_ms").get<double>());
 }
 
 class Politeness : public ::testing::Test {
@@ -294,8 +297,8 @@ TEST_P(RetryAfter, PausesTheWholeHost) {
   // Without a refusal the test would show nothing: a fresh host is probed above 20/s.
   ASSERT_GE(stats.at("pauses").size(), 1u) << why;
   EXPECT_EQ(count(stats, "pause_violations"), 0u) << why;
-  // Requests already in flight at the first refusal: at most the per-host cap (-c 10).
-  EXPECT_LE(count(stats, "in_pause"), 10u) << why;
+  // Requests already in flight when a pause began: at most the per-host cap (-c 10) each.
+  EXPECT_LE(count(stats, "in_pause"), 10 * stats.at("pauses").size()) << why;
   EXPECT_LE(count(stats, "refused"), 6u) << why;
   report(stats);
 }
@@ -373,6 +376,27 @@ TEST_F(Politeness, FixedDelaySpacesRequests) {
   EXPECT_EQ(outcomes(run, "/__limit/delay/"), (std::map<std::string, int>{{"ok", urls}})) << why;
   EXPECT_EQ(count(stats, "requests"), static_cast<std::uint64_t>(urls)) << why;
   expect_spaced(arrivals(stats, "/__limit/delay/"), 300, why);
+}
+
+// --jitter varies each --delay gap uniformly in [0.5, 1.5] x delay (wget2's
+// --random-wait): the gaps differ, and none is under half the delay.
+TEST_F(Politeness, JitterVariesTheDelay) {
+  constexpr int urls = 8;
+  const auto run = scrape(url_lines(first_host, "jitter", urls, "rate=1000&burst=1000"),
+                          {"--politeness", "fixed", "--delay", "0.3", "--jitter"});
+  const auto stats = host_stats(first_host);
+  const auto why = diagnose(run, stats);
+
+  EXPECT_EQ(run.process.exit_code, 0) << why;
+  EXPECT_EQ(outcomes(run, "/__limit/jitter/"), (std::map<std::string, int>{{"ok", urls}})) << why;
+  const auto times = arrivals(stats, "/__limit/jitter/");
+  ASSERT_EQ(times.size(), static_cast<std::size_t>(urls)) << why;
+  std::vector<double> gaps;
+  for (std::size_t i = 1; i < times.size(); ++i) gaps.push_back(times[i] - times[i - 1]);
+  const auto [low, high] = std::minmax_element(gaps.begin(), gaps.end());
+  // Seven gaps uniform over 300 ms all within 50 ms of each other: about 1 in 7,000.
+  EXPECT_GE(*high - *low, 50.0) << why;
+  EXPECT_GE(*low, 0.5 * 300 / 2) << why;  // half the shortest gap, for a late arrival
 }
 
 // --- One throttled host never stalls the others ---------------------------------
