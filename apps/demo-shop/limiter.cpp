@@ -50,7 +50,7 @@ std::string_view verdict_name(verdict v) {
 void host_traffic::arrive(steady_time now, std::string_view path) {
   ++requests_;
   if (path == "/robots.txt") ++robots_fetches_;
-  if (!pauses_.empty() && now < pauses_.back().until) {
+  if (now < paused_until_) {
     ++in_pause_;
     if (now >= grace_ends_) ++pause_violations_;
   }
@@ -182,16 +182,19 @@ void host_traffic::announce(limit_decision& d, const limit_config& config, stead
     d.retry_after = length;
   }
   const steady_time until = now + pause;
-  if (pauses_.empty() || now >= pauses_.back().until) {
-    if (pauses_.size() < max_log) pauses_.push_back({now, until});
-    grace_ends_ = now + config.grace;
-  } else {
-    pauses_.back().until = std::max(pauses_.back().until, until);
+  const bool fresh = now >= paused_until_;
+  if (fresh) grace_ends_ = now + config.grace;
+  paused_until_ = std::max(paused_until_, until);
+  // The list of pauses is for the report, capped like the log.
+  if (fresh && pauses_.size() < max_log) {
+    pauses_.push_back({now, paused_until_});
+  } else if (!fresh && !pauses_.empty()) {
+    pauses_.back().until = paused_until_;
   }
 }
 
-// Most requests that arrived within any one second: a window of [t - 1 s, t) ends at
-// every arrival, so a client paced at exactly N per second shows at most N.
+// Most requests that arrived within any one second: a window (t - 1 s, t] ends at every
+// arrival, so a client paced at exactly N per second shows at most N.
 std::uint64_t host_traffic::peak_in_one_second() const {
   std::size_t first = 0, peak = 0;
   for (std::size_t last = 0; last < log_.size(); ++last) {

@@ -112,6 +112,7 @@ class host_traffic {
   std::deque<steady_time> recent_refusals_;
   steady_time banned_until_{};
   std::vector<pause_span> pauses_;
+  steady_time paused_until_{};  // the end of the pause the last refusals announced
   steady_time grace_ends_{};
 
   std::uint64_t requests_ = 0, accepted_ = 0, refused_ = 0, ban_hits_ = 0, bans_ = 0, in_pause_ = 0,

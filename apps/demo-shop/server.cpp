@@ -571,7 +571,7 @@ class router {
     return r;
   }
 
-  // --- Rate-limited routes: a leaky bucket per Host name, configured by the query ---
+  // --- Rate-limited routes: a limiter per Host name, configured by the query ---
 
   host_traffic& traffic() { return state_.traffic.host(traffic_name()); }
 
@@ -589,13 +589,16 @@ class router {
     return finish(std::move(res));
   }
 
+  // Every parameter is checked before the limiter sees the request, so a bad query
+  // never counts as accepted or refused.
   string_response limit_route() {
     const auto config = limit_config_from_query();
+    const auto price = price_param("9.99");
     const auto d = traffic().decide(config, arrived_, std::chrono::system_clock::now());
     auto res = d.outcome == verdict::accepted ? start(http::status::ok) : refusal(config, d);
     if (d.outcome == verdict::accepted) {
       res.set(http::field::content_type, "text/html; charset=utf-8");
-      res.body() = priced_page(price_param("9.99"));
+      res.body() = priced_page(price);
     }
     add_quota_headers(res, config, d);
     return finish(std::move(res));
