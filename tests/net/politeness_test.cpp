@@ -282,9 +282,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 class RetryAfter : public Politeness, public ::testing::WithParamInterface<limiter_case> {};
 
-// Every refusal announces a pause (1 s; or 2 s as a date, 1 to 2 s from the refusal). No request
-// may reach the host while one runs, except those already sent when the refusal went out: the shop
-// counts as violations only arrivals more than 200 ms after the pause was announced.
+// Every refusal announces a pause (1 s; or 2 s as a date, 1 to 2 s from the refusal).
+// No request may reach the host while one runs, except those already sent when the
+// refusal went out: the shop counts as violations only arrivals more than 200 ms after
+// the pause was announced.
 TEST_P(RetryAfter, PausesTheWholeHost) {
   constexpr int urls = 40;
   const auto run = scrape(url_lines(first_host, "ra", urls, GetParam().config));
