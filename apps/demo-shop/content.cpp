@@ -311,7 +311,8 @@ cpo.src = '/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1?ray=8a1b2c3d4
 window._cf_chl_opt.cOgUHash = location.hash; document.getElementsByTagName('head')[0]
 .appendChild(cpo);}());</script>
 <div class="footer" role="contentinfo"><div class="footer-inner">
-Ray ID: <code>8a1b2c3d4e5f6071</code> Performance &amp; security by Cloudflare</div></div></body></html>
+Ray ID: <code>8a1b2c3d4e5f6071</code> Performance &amp; security by Cloudflare</div></div>
+</body></html>
 )";
 }
 
