@@ -1020,6 +1020,9 @@ page_scan scan_page(const GumboNode* document) {
             price_element e;
             e.text = text;
             e.order = order;
+            e.block = state.parent != 0 && parents[state.parent - 1] != 0
+                          ? parents[state.parent - 1]
+                          : state.parent;
             e.named = named;
             e.in_related = inner.related;  // state.related || names_related(names), known
             e.regular = inner.regular;
@@ -1060,7 +1063,10 @@ page_scan scan_page(const GumboNode* document) {
   const std::vector<std::uint32_t> last = subtree_ends(parents);
   find_buy_box(scan, parents, last, buy_controls, body_order);
   read_box_availability(scan, parents, last, nodes);
-  for (auto& e : scan.prices) e.last = e.order <= last.size() ? last[e.order - 1] : e.order;
+  for (auto& e : scan.prices) {
+    e.last = e.order <= last.size() ? last[e.order - 1] : e.order;
+    e.block_last = e.block != 0 && e.block <= last.size() ? last[e.block - 1] : e.last;
+  }
   return scan;
 }
 
@@ -1117,6 +1123,27 @@ constexpr auto not_current_labels = std::to_array<std::string_view>({
     "eski fiyat",
     "liste fiyatı",
     "piyasa fiyatı",
+    // The original price, in words.
+    "original price",
+    "originalpreis",
+    "oorspronkelijk",
+    "prix initial",
+    "prix d'origine",
+    "precio original",
+    "prezzo originale",
+    "preço original",
+    // The EU's lowest price of the last 30 days (Omnibus directive), shown beside a
+    // reduced price in every member state's language.
+    "lowest price",
+    "niedrigster",
+    "prix le plus bas",
+    "precio más bajo",
+    "prezzo più basso",
+    "laagste prijs",
+    "lägsta pris",
+    "laveste pris",
+    "nejnižší cena",
+    "preço mais baixo",
     "estimate",
     "estimated",
     "stima",
@@ -1175,10 +1202,15 @@ bool contains_any_of(std::string_view lowered, const std::array<std::string_view
 // The text of the element without what precedes the amount's own label inside a
 // context: the context "Preis: 19,99 € statt 24,99 €" starts the main price's block,
 // so only a context that starts with a label marks the element.
+// A long label ("Prezzo più basso degli ultimi 30 giorni: 79,90 €") still marks the
+// element when no other amount with a currency stands between it and the element.
 bool labelled_not_current(std::string_view text, std::string_view context) {
-  return starts_with_any(text, not_current_labels) ||
-         (!context.empty() && starts_with_any(context, not_current_labels) &&
-          context.size() < text.size() + 40);
+  if (starts_with_any(text, not_current_labels)) return true;
+  if (context.empty() || !starts_with_any(context, not_current_labels)) return false;
+  if (context.size() < text.size() + 40) return true;
+  const std::size_t at = context.find(text);
+  return at != std::string_view::npos &&
+         !parse_price(context.substr(0, at)).currency_token.has_value();
 }
 
 double nearness(std::size_t a, std::size_t b) {
@@ -1280,41 +1312,32 @@ bool is_fragment(const price_element& e, std::string_view amount) {
   return whole.currency_token && whole.amount && *whole.amount != amount;
 }
 
-// Up to two distinct amounts, enough to tell whether some amount differs from a given one.
-struct other_amounts {
-  std::optional<std::string> first;
-  std::optional<std::string> second;
-  bool other_than(const std::string& amount) const {
-    return (first && *first != amount) || (second && *second != amount);
-  }
-};
-
 // A price named "regular" is the only price on some platforms (Shopify's
-// price-item--regular) and the replaced one on others (PrestaShop's regular-price before
-// the discounted current-price). It is the replaced one when one price block, a
-// candidate short enough to be a price's text, also holds a current-looking amount not
-// so named: returns those candidates, by index. Each candidate looks at the next
-// max_container_look ones inside it, as the container checks do.
+// price-item--regular when nothing is on sale) and the replaced one on others
+// (PrestaShop's regular-price before the discounted current-price, Shopify's
+// price__regular beside price__sale). It is the replaced one when its price block (the
+// subtree of its grandparent) holds a current-looking amount not so named: returns
+// those candidates, by index. At most max_container_look * 2 candidates of a block are
+// looked at.
 std::vector<char> regular_beside_another_price(const std::vector<visible_candidate>& out) {
   std::vector<char> replaced(out.size(), 0);
   const auto regular = [&](std::size_t k) {
     return looks_current(out[k].f) && out[k].f[feature::v_regular_named] == 1;
   };
   for (std::size_t i = 0; i < out.size(); ++i) {
-    other_amounts plain;
-    const std::size_t end = std::min(out.size(), i + max_container_look + 1);
-    std::size_t inside = i + 1;
-    while (inside < end && out[inside].order <= out[i].last) ++inside;
-    for (std::size_t j = i + 1; j < inside; ++j) {
-      if (!looks_current(out[j].f) || regular(j)) continue;
-      if (!plain.first) {
-        plain.first = out[j].c.price;
-      } else if (*plain.first != *out[j].c.price) {
-        plain.second = out[j].c.price;
+    if (!regular(i) || out[i].block == 0) continue;
+    // Candidates are in document order: the block's are a run from its first element.
+    const auto from = std::partition_point(
+        out.begin(), out.end(), [&](const visible_candidate& v) { return v.order < out[i].block; });
+    const auto first = static_cast<std::size_t>(from - out.begin());
+    for (std::size_t j = first;
+         j < out.size() && j < first + 2 * max_container_look && out[j].order <= out[i].block_last;
+         ++j) {
+      if (j == i || regular(j) || !looks_current(out[j].f)) continue;
+      if (out[j].c.price != out[i].c.price) {
+        replaced[i] = 1;
+        break;
       }
-    }
-    for (std::size_t j = i + 1; j < inside; ++j) {
-      if (regular(j) && plain.other_than(*out[j].c.price)) replaced[j] = 1;
     }
   }
   return replaced;
@@ -1340,6 +1363,8 @@ std::vector<visible_candidate> visible_candidates(const page_scan& scan,
     visible_candidate v;
     v.order = e.order;
     v.last = e.last;
+    v.block = e.block;
+    v.block_last = e.block_last;
     v.c.source = "visible";
     v.c.text = e.text;
     v.c.price = parsed.amount;
@@ -1350,17 +1375,20 @@ std::vector<visible_candidate> visible_candidates(const page_scan& scan,
     set_visible_features(scan, e, parsed, v.f);
     out.push_back(std::move(v));
   }
+  // A replaced regular price is a former price, for every feature that asks.
+  const std::vector<char> replaced = regular_beside_another_price(out);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (replaced[i] != 0) out[i].f[feature::v_not_current] = 1;
+  }
   inherit_wrapped_roles(out);
   // Where the current-looking prices sit in the buy box: the first one, and the last
   // before the add-to-cart control.
   // Only the innermost: a container's text also holds the prices beside the main one.
-  const std::vector<char> replaced = regular_beside_another_price(out);
   visible_candidate* first_in_box = nullptr;
   visible_candidate* last_before_buy = nullptr;
   for (std::size_t i = 0; i < out.size(); ++i) {
     visible_candidate& v = out[i];
     if (!looks_current(v.f) || v.f[feature::v_in_box] == 0) continue;
-    if (replaced[i] != 0) continue;
     // A container of another current-looking candidate (looked for among the next
     // max_container_look candidates: nesting, not the page, bounds it).
     bool container = false;

@@ -27,6 +27,10 @@ struct price_element {
   bool hidden = false;      // inside display:none, [hidden] or a "hidden" class
   bool beside_choice = false;  // a checkbox or radio button sits beside it: an add-on's price
   std::size_t last = 0;        // the order of its last descendant element (set after the walk)
+  // Its price block: the subtree of its grandparent, as the range of element orders it
+  // spans ("regular-price" and "current-price" of one block sit in it together).
+  std::size_t block = 0;
+  std::size_t block_last = 0;  // set after the walk
   std::string context;         // its parent's text, when short: "3 x $806 (instalments)"
   std::string why;             // what made it a candidate
 };
@@ -62,7 +66,9 @@ struct visible_candidate {
   candidate c;
   features f;
   std::size_t order = 0;
-  std::size_t last = 0;  // the order of the element's last descendant
+  std::size_t last = 0;   // the order of the element's last descendant
+  std::size_t block = 0;  // its price block (price_element::block)
+  std::size_t block_last = 0;
 };
 
 // One walk over the document (explicit stack, no recursion), and a linear pass over

@@ -319,6 +319,8 @@ TEST(Extractor, FormerPriceShownEveryWayStopsSettling) {
       R"(<span class="price">€ 163,-</span><span data-price-type="oldPrice"><span>€ 196,00</span></span>)",
       // struck by style
       R"(<span class="price">€ 163,-</span><span style="text-decoration: line-through">€ 196</span>)",
+      // "original" in words (Zalando's "Oorspronkelijk")
+      R"(<span class="price">€ 163,-</span><p>Oorspronkelijk: <span>€ 196,00</span></p>)",
       // split over elements, every group apart (VTEX), struck by class
       R"(<span class="price">€ 163,-</span><span class="list-price strike">€ <span>1</span><span>96</span>,<span>00</span></span>)",
   };
@@ -379,6 +381,18 @@ TEST(Extractor, RegularNamedPriceIsReplacedOnlyBesideAnotherPrice) {
     <span class="discount">-12%</span></div></div></div>
     <button class="add-to-cart">Añadir al carrito</button></div></body></html>)";
   EXPECT_EQ(extract_product({sale, "", "https://tienda.example.es/p"}).found.price, "1772.9");
+  // Shopify's Dawn keeps the regular price in the markup beside the sale price (CSS hides
+  // it); the block holding both makes it the replaced one, so the JSON-LD stating it
+  // does not agree with a current price.
+  const std::string dawn = R"(<html lang="en"><head><script type="application/ld+json">
+    {"@type":"Product","name":"Camp Stool","offers":{"price":"64.00","priceCurrency":"USD",
+     "availability":"https://schema.org/InStock"}}</script></head><body><div class="product">
+    <h1>Camp Stool</h1><div class="price price--on-sale"><div class="price__container">
+    <div class="price__regular"><span class="price-item price-item--regular">$64.00 USD</span></div>
+    <div class="price__sale"><s class="price-item price-item--regular">$64.00 USD</s>
+    <span class="price-item price-item--sale">$48.00 USD</span></div></div></div>
+    <button class="product-form__submit">Add to cart</button></div></body></html>)";
+  EXPECT_EQ(extract_product({dawn, "", "https://stools.example.com/p"}).found.price, "48");
   const std::string alone = R"(<html lang="it"><body><div class="product"><h1>Scarpe Fulmine</h1>
     <div class="price"><div class="price__regular"><span class="price-item price-item--regular">EUR 5,99</span></div></div>
     <a class="add-to-cart" href="/cart">Aggiungi al carrello</a>
@@ -388,6 +402,21 @@ TEST(Extractor, RegularNamedPriceIsReplacedOnlyBesideAnotherPrice) {
     <p class="price-item price-item--regular">EUR 0,49</p><button>Aggiungi al carrello</button></div></div>
     </div></body></html>)";
   EXPECT_EQ(extract_product({alone, "", "https://negozio.example.it/p"}).found.price, "5.99");
+}
+
+// The EU's "lowest price of the last 30 days" beside a reduced price is no price to pay,
+// even first in the buy box.
+TEST(Extractor, LowestPriceOfThirtyDaysIsNotCurrent) {
+  const std::string body = R"(<html lang="it"><body><div class="product"><h1>Zaino 35 L</h1>
+    <div class="omnibus">Prezzo più basso degli ultimi 30 giorni: <span class="price">79,90 €</span></div>
+    <div class="current-price"><span class="price">84,90 €</span></div>
+    <button class="add-to-cart">Aggiungi al carrello</button></div></body></html>)";
+  const extraction r =
+      extract_product({body, "", "https://negozio.example.it/p"}, {.explain = true});
+  EXPECT_EQ(r.found.price, "84.9");
+  const candidate* lowest = explained(r, "79.9");
+  ASSERT_NE(lowest, nullptr);
+  EXPECT_TRUE(has_feature(*lowest, "v_not_current")) << lowest->why;
 }
 
 TEST(Extractor, TitleFallsBackToTitleElement) {
