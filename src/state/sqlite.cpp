@@ -94,8 +94,15 @@ bool statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw_sqlite(db_.get(), sqlite3_stmt_readonly(stmt_) ? "cannot read state" : "cannot write state",
-               db_.file());
+  try {
+    throw_sqlite(db_.get(),
+                 sqlite3_stmt_readonly(stmt_) ? "cannot read state" : "cannot write state",
+                 db_.file());
+  } catch (...) {
+    // The message is taken; a cached statement must be usable again.
+    reset();
+    throw;
+  }
 }
 
 void statement::run() {

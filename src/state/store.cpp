@@ -29,6 +29,14 @@ bool same_values(const std::optional<std::string>& price,
 
 struct store::impl {
   detail::connection db;
+  // The statements of the hot paths (a lookup per URL, a commit per record), prepared
+  // once: preparing them per call cost more than running them.
+  std::optional<statement> lookup;
+  std::optional<statement> upsert_observation;
+  std::optional<statement> last_history;
+  std::optional<statement> touch_history;
+  std::optional<statement> add_history;
+  std::optional<statement> journal;
 
   impl(const std::filesystem::path& file, const store_options& options) : db(file, options.create) {
     // A busy reader (`pricescrape history` during a run) waits rather than fails.
@@ -37,20 +45,39 @@ struct store::impl {
     db.exec(options.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
             "cannot open state");
     db.exec("PRAGMA foreign_keys = ON", "cannot open state");
+    if (options.exclusive) db.exec("PRAGMA locking_mode = EXCLUSIVE", "cannot open state");
     detail::migrate(db);
+    prepare();
+  }
+
+  void prepare() {
+    lookup.emplace(db,
+                   "SELECT price, currency, availability, title, status, fetched_at, etag, "
+                   "last_modified FROM observations WHERE url = ?");
+    upsert_observation.emplace(
+        db,
+        "INSERT INTO observations (url, price, currency, availability, title, status, "
+        "fetched_at, etag, last_modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT (url) DO UPDATE SET price = excluded.price, currency = "
+        "excluded.currency, availability = excluded.availability, title = excluded.title, "
+        "status = excluded.status, fetched_at = excluded.fetched_at, "
+        "etag = CASE WHEN ?10 THEN coalesce(excluded.etag, etag) ELSE excluded.etag END, "
+        "last_modified = CASE WHEN ?10 THEN coalesce(excluded.last_modified, "
+        "last_modified) ELSE excluded.last_modified END");
+    last_history.emplace(db,
+                         "SELECT id, price, currency, availability FROM history WHERE url = ? "
+                         "ORDER BY id DESC LIMIT 1");
+    touch_history.emplace(db, "UPDATE history SET last_seen = max(last_seen, ?) WHERE id = ?");
+    add_history.emplace(db,
+                        "INSERT INTO history (url, price, currency, availability, first_seen, "
+                        "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+    journal.emplace(db,
+                    "INSERT OR REPLACE INTO run_records (run_id, idx, record) VALUES (?, ?, ?)");
   }
 
   void update_observation(const finished_record& item) {
     const auto& r = item.record;
-    statement st(db,
-                 "INSERT INTO observations (url, price, currency, availability, title, status, "
-                 "fetched_at, etag, last_modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                 "ON CONFLICT (url) DO UPDATE SET price = excluded.price, currency = "
-                 "excluded.currency, availability = excluded.availability, title = excluded.title, "
-                 "status = excluded.status, fetched_at = excluded.fetched_at, "
-                 "etag = CASE WHEN ?10 THEN coalesce(excluded.etag, etag) ELSE excluded.etag END, "
-                 "last_modified = CASE WHEN ?10 THEN coalesce(excluded.last_modified, "
-                 "last_modified) ELSE excluded.last_modified END");
+    auto& st = *upsert_observation;
     st.bind(1, r.url).bind(2, r.price).bind(3, r.currency).bind(4, r.availability);
     st.bind(5, r.title);
     st.bind(6, r.status ? std::optional<std::int64_t>(*r.status) : std::nullopt);
@@ -61,9 +88,7 @@ struct store::impl {
   }
 
   void extend_history(const output::record& r) {
-    statement last(db,
-                   "SELECT id, price, currency, availability FROM history WHERE url = ? "
-                   "ORDER BY id DESC LIMIT 1");
+    auto& last = *last_history;
     last.bind(1, r.url);
     std::optional<std::int64_t> same_row;
     if (last.step() &&
@@ -71,13 +96,10 @@ struct store::impl {
       same_row = last.integer(0);
     last.reset();  // done reading before the table is written
     if (same_row) {
-      statement touch(db, "UPDATE history SET last_seen = max(last_seen, ?) WHERE id = ?");
-      touch.bind(1, r.fetched_at).bind(2, *same_row).run();
+      touch_history->bind(1, r.fetched_at).bind(2, *same_row).run();
       return;
     }
-    statement add(db,
-                  "INSERT INTO history (url, price, currency, availability, first_seen, last_seen) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+    auto& add = *add_history;
     add.bind(1, r.url).bind(2, r.price).bind(3, r.currency).bind(4, r.availability);
     add.bind(5, r.fetched_at).run();
   }
@@ -97,10 +119,13 @@ store& store::operator=(store&&) noexcept = default;
 int store::version() const { return static_cast<int>(impl_->db.pragma_int("PRAGMA user_version")); }
 
 std::optional<observation> store::lookup(std::string_view url) {
-  statement st(impl_->db,
-               "SELECT price, currency, availability, title, status, fetched_at, etag, "
-               "last_modified FROM observations WHERE url = ?");
+  auto& st = *impl_->lookup;
   st.bind(1, url);
+  // Reset however this ends, so the cached statement holds no read open.
+  struct reset_on_exit {
+    statement& st;
+    ~reset_on_exit() { st.reset(); }
+  } guard{st};
   if (!st.step()) return std::nullopt;
   observation o;
   o.price = st.optional_text(0);
@@ -147,8 +172,7 @@ std::optional<unfinished_run> store::find_unfinished_run(const input_identity& i
 
 void store::commit(std::int64_t run_id, std::span<const finished_record> batch) {
   detail::transaction tx(impl_->db);
-  statement journal(impl_->db,
-                    "INSERT OR REPLACE INTO run_records (run_id, idx, record) VALUES (?, ?, ?)");
+  auto& journal = *impl_->journal;
   for (const auto& item : batch) {
     if (observed(item.record) && !item.record.fetched_at.empty()) {
       impl_->update_observation(item);

@@ -103,6 +103,10 @@ struct store_options {
   // undo a commit and nothing committed is fetched again. false: synchronous=NORMAL,
   // safe against crashes and kill -9 but not power loss.
   bool durable = true;
+  // true: SQLite's own file locks are taken once and kept (locking_mode=EXCLUSIVE), which
+  // saves a few system calls per lookup and commit, but `pricescrape history` cannot read
+  // the file until this store is closed. For a run that holds the run_lock anyway.
+  bool exclusive = false;
 };
 
 // One SQLite connection. Not thread-safe: one thread at a time (a state thread, never

@@ -129,6 +129,21 @@ TEST_F(Store, CommitStoresTheObservationAndItsValidators) {
             (output::previous_observation{"19.99", "EUR", "InStock", "2026-11-25T03:00:01Z"}));
 }
 
+TEST_F(Store, ExclusiveAndNotDurableStoresWorkTheSame) {
+  const std::string url = "https://shop.example/p/1";
+  {
+    store s(file(), store_options{.create = true, .durable = false, .exclusive = true});
+    const auto run = s.begin_run(identity("/lists/a.txt"), night1);
+    const finished_record item{page(0, url, "3", "2026-11-25T03:00:01Z"), {}};
+    s.commit(run, {&item, 1});
+    EXPECT_EQ(s.lookup(url)->price, "3");
+  }
+  // Closed: the file is readable by anyone again.
+  store s(file(), store_options{.create = false});
+  EXPECT_EQ(s.lookup(url)->price, "3");
+  EXPECT_EQ(all_history(s).size(), 1u);
+}
+
 TEST_F(Store, NotModifiedKeepsTheValidatorsItDoesNotRepeat) {
   store s(file());
   const auto run = s.begin_run(identity("/lists/a.txt"), night1);
