@@ -23,11 +23,13 @@ Examples:
   pricescrape urls.txt -c 20 -f csv -o prices.csv
   cat urls.txt | pricescrape -f jsonl | jq -r 'select(.ok) | [.url, .price] | @tsv'
   pricescrape extract saved-page.html --explain
+  pricescrape history --state prices.db -f csv    price history kept by earlier runs
 
-Exit codes: 0 every URL gave a price, 1 some did not (all records are still written),
-2 usage or input error (nothing was fetched), 3 the output could not be written (disk
-full, closed stdout, ...), 130 interrupted by SIGINT and 143 by SIGTERM (what finished is
-written). When the reader of stdout goes away (| head), pricescrape ends quietly, as if
+Exit codes: 0 every URL gave a price (or no more failed than --max-errors allows), 1
+some did not (all records are still written), 2 usage or input error (nothing was
+fetched), 3 the output could not be written (disk full, closed stdout, ...), 130
+interrupted by SIGINT and 143 by SIGTERM (what finished is written; -o FILE goes to
+FILE.partial). When the reader of stdout goes away (| head), pricescrape ends quietly, as if
 killed by SIGPIPE.)";
 
 constexpr double min_seconds = 0.001;

@@ -36,6 +36,7 @@ CLI::App* add_history_command(CLI::App& app, history_command& cmd, std::string& 
   auto* sub = app.add_subcommand(
       "history", "Print the price history kept in a --state file (JSON Lines or CSV)");
   sub->add_option("--state", cmd.state, "The state file of earlier runs")
+      ->type_name("FILE")
       ->envname("PRICESCRAPE_STATE")
       ->required();
   sub->add_option("URL", cmd.urls, "Only these URLs, in this order (default: every URL)");

@@ -83,13 +83,16 @@ int exit_code_for(const batch_summary& summary,
 
 void add_nightly_options(CLI::App& app, nightly_options& out, nightly_raw& raw, bool with_state) {
   app.add_option("--max-errors", raw.max_errors,
-                 "Failed URLs allowed before the exit code is 1: a count N or a share P%");
+                 "Failed URLs allowed before the exit code is 1: a count N or a share P%")
+      ->type_name("N|P%");
   app.add_option("--stats", out.stats,
-                 "At the end write run statistics as one JSON object to FILE ('-': stderr)");
+                 "At the end write run statistics as one JSON object to FILE ('-': stderr)")
+      ->type_name("FILE|-");
   if (!with_state) return;
   app.add_option("--state", out.state,
                  "Remember prices, validators and history in this SQLite file (created on "
-                 "first use; one run at a time)");
+                 "first use; one run at a time)")
+      ->type_name("FILE");
   app.add_flag("--resume", out.resume,
                "With --state: finish the unfinished run of this INPUT, fetching only what it "
                "had not committed");
@@ -99,7 +102,8 @@ void add_nightly_options(CLI::App& app, nightly_options& out, nightly_raw& raw, 
                "With --only-changed: leave out URLs seen for the first time");
   app.add_flag("--skip-failed", raw.skip_failed, "With --only-changed: leave out failed URLs");
   app.add_option("--min-change", raw.min_change,
-                 "With --state: a price move under PCT percent is not a change (e.g. 0.5)");
+                 "With --state: a price move under PCT percent is not a change (e.g. 0.5)")
+      ->type_name("PCT");
 }
 
 std::optional<std::string> finish_nightly_options(const CLI::App& app, nightly_options& out,

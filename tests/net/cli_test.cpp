@@ -62,10 +62,12 @@ int count_lines(const std::string& s) {
 TEST(Cli, HelpListsOptionsAndExitsZero) {
   auto r = run_cli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (auto opt :
-       {"--concurrency", "--per-host", "--format", "--output", "--timeout", "--connect-timeout",
-        "--retries", "--max-redirects", "--max-body", "--user-agent", "--header", "--cacert",
-        "--insecure", "--profile", "--quiet", "--log-format", "--no-progress", "extract"})
+  for (auto opt : {"--concurrency", "--per-host",        "--format",  "--output",
+                   "--timeout",     "--connect-timeout", "--retries", "--max-redirects",
+                   "--max-body",    "--user-agent",      "--header",  "--cacert",
+                   "--insecure",    "--profile",         "--quiet",   "--log-format",
+                   "--no-progress", "--max-errors",      "--stats",   "extract",
+                   "history"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
