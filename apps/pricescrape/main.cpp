@@ -1,5 +1,6 @@
 // pricescrape's entry point: parse the command line, wire the modules, map the exit code.
 #include "cli.hpp"
+#include "host_summary.hpp"
 #include "logging.hpp"
 #include "page_file.hpp"
 #include "process_setup.hpp"
@@ -160,8 +161,8 @@ void commit_output(output::file_output& file, batch_summary& summary) {
 // read. A stats file that cannot be written is an output error.
 int write_run_stats(cli::stats_output& target, const batch_summary& summary, int code,
                     const cli::nightly_options& nightly) {
-  const cli::run_stats stats{
-      summary, code, nightly.max_errors ? &*nightly.max_errors : nullptr, nullptr, {}};
+  const cli::run_stats stats{summary, code, nightly.max_errors ? &*nightly.max_errors : nullptr,
+                             nullptr};
   try {
     target.write(cli::stats_json(stats));
   } catch (const output::output_error& e) {
@@ -246,6 +247,8 @@ int run_scrape(const cli::scrape_command& cmd) {
     code = output_failed(*summary.output_failed, !out_file);
   } else {
     spdlog::info("{}", summary_line(summary));
+    for (const auto& line : cli::host_summary_lines(summary.hosts, cmd.common.verbosity > 0))
+      spdlog::info("{}", line);
     // Asked for explicitly, so printed even with --quiet, and not as a log line: the
     // table is read by people and by bench/run.
     if (cmd.profile) std::cerr << profile_table(summary) << std::flush;

@@ -159,18 +159,23 @@ std::string stats_json(const run_stats& stats) {
                     {"not_observed", stats.changes->not_observed}};
   }
   auto hosts = nlohmann::ordered_json::array();
-  for (const auto& h : stats.hosts) {
+  for (const auto& h : s.hosts) {
     auto statuses = nlohmann::ordered_json::object();
     for (const auto& [status, n] : h.statuses) statuses[std::to_string(status)] = n;
+    const auto not_modified = h.statuses.find(304);
     hosts.push_back({{"host", h.host},
                      {"requests", h.requests},
                      {"statuses", statuses},
+                     {"not_modified", not_modified == h.statuses.end() ? 0 : not_modified->second},
                      {"retries", h.retries},
-                     {"not_modified", h.not_modified},
-                     {"latency_p50_ms", h.latency_p50_ms},
-                     {"latency_p95_ms", h.latency_p95_ms},
-                     {"bytes", h.bytes},
-                     {"rate_limit_events", h.rate_limit_events}});
+                     {"latency_p50_ms", h.latency_p50.count()},
+                     {"latency_p95_ms", h.latency_p95.count()},
+                     {"refusals", h.refusals},
+                     {"pauses", h.pauses},
+                     {"challenges", h.challenges},
+                     {"robots_disallowed", h.robots_disallowed},
+                     {"settled_rate", h.settled_rate},
+                     {"blocked", h.blocked}});
   }
   j["hosts"] = hosts;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -12,9 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -69,30 +67,16 @@ void add_nightly_options(CLI::App& app, nightly_options& out, nightly_raw& raw, 
 std::optional<std::string> finish_nightly_options(const CLI::App& app, nightly_options& out,
                                                   const nightly_raw& raw, const std::string& input);
 
-// Per-host figures for --stats. The engine's host_policy keeps them (DESIGN.md §2); the
-// lead fills this list from it. Until then `hosts` in the stats is an empty array.
-struct host_stats {
-  std::string host;
-  std::size_t requests = 0;
-  std::map<int, std::size_t> statuses;  // final status -> count
-  std::size_t retries = 0;
-  std::size_t not_modified = 0;  // 304 answers to conditional requests
-  double latency_p50_ms = 0;
-  double latency_p95_ms = 0;
-  std::uint64_t bytes = 0;
-  std::size_t rate_limit_events = 0;  // 429s, Retry-After pauses, RateLimit headers acted on
-};
-
 struct run_stats {
-  const batch_summary& summary;
+  const batch_summary& summary;  // its `hosts` give the per-host figures
   int exit_code = 0;
   const error_budget* max_errors = nullptr;
   const state::change_counts* changes = nullptr;  // with --state only
-  std::span<const host_stats> hosts;              // HOOK: filled by the engine wiring
 };
 
 // One JSON object, one line: counts per outcome and error kind, elapsed, pages/s,
-// connections, changes (with --state), per-host figures, the exit code.
+// connections, changes (with --state), per-host figures (batch_summary::hosts: requests,
+// statuses, 304s, retries, latency, refusals and pauses), the exit code.
 std::string stats_json(const run_stats& stats);
 // Where --stats goes: opened before any request, so an unwritable path is a usage
 // error like an unwritable -o; a file is replaced atomically when written.

@@ -159,18 +159,18 @@ TEST(Stats, OneJsonObjectWithEveryCount) {
   s.http.connections_reused = 7;
   const auto budget = *parse_max_errors("30%");
   const state::change_counts changes{2, 4, 1, 3};
-  host_stats host;
+  host_report host;
   host.host = "shop.example";
   host.requests = 12;
   host.statuses = {{200, 9}, {304, 1}, {503, 2}};
   host.retries = 2;
-  host.not_modified = 1;
-  host.latency_p50_ms = 40.5;
-  host.latency_p95_ms = 300;
-  host.bytes = 123456;
-  host.rate_limit_events = 1;
-  const std::vector<host_stats> hosts = {host};
-  const auto text = stats_json(run_stats{s, 0, &budget, &changes, hosts});
+  host.latency_p50 = std::chrono::milliseconds(40);
+  host.latency_p95 = std::chrono::milliseconds(300);
+  host.refusals = 2;
+  host.pauses = 1;
+  host.settled_rate = 2.5;
+  s.hosts = {host};
+  const auto text = stats_json(run_stats{s, 0, &budget, &changes});
   ASSERT_EQ(text.back(), '\n');
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
   const auto j = nlohmann::json::parse(text);
@@ -198,17 +198,20 @@ TEST(Stats, OneJsonObjectWithEveryCount) {
   EXPECT_EQ(h.at("statuses"), nlohmann::json({{"200", 9}, {"304", 1}, {"503", 2}}));
   EXPECT_EQ(h.at("retries"), 2);
   EXPECT_EQ(h.at("not_modified"), 1);
-  EXPECT_DOUBLE_EQ(h.at("latency_p50_ms").get<double>(), 40.5);
-  EXPECT_DOUBLE_EQ(h.at("latency_p95_ms").get<double>(), 300.0);
-  EXPECT_EQ(h.at("bytes"), 123456);
-  EXPECT_EQ(h.at("rate_limit_events"), 1);
+  EXPECT_EQ(h.at("latency_p50_ms"), 40);
+  EXPECT_EQ(h.at("latency_p95_ms"), 300);
+  EXPECT_EQ(h.at("refusals"), 2);
+  EXPECT_EQ(h.at("pauses"), 1);
+  EXPECT_EQ(h.at("challenges"), 0);
+  EXPECT_DOUBLE_EQ(h.at("settled_rate").get<double>(), 2.5);
+  EXPECT_EQ(h.at("blocked"), false);
 }
 
-TEST(Stats, WithoutStateThereAreNoChangesAndNoHostsYet) {
+TEST(Stats, WithoutStateThereAreNoChanges) {
   auto s = summary_of(2, 1);
   s.interrupted = true;
   s.signal = SIGINT;
-  const auto j = nlohmann::json::parse(stats_json(run_stats{s, 130, nullptr, nullptr, {}}));
+  const auto j = nlohmann::json::parse(stats_json(run_stats{s, 130, nullptr, nullptr}));
   EXPECT_FALSE(j.contains("changes"));
   EXPECT_EQ(j.at("hosts"), nlohmann::json::array());
   EXPECT_EQ(j.at("interrupted"), true);
