@@ -39,6 +39,10 @@ std::string_view to_string(error_kind kind) noexcept {
       return "cancelled";
     case error_kind::internal:
       return "internal";
+    case error_kind::robots:
+      return "robots";
+    case error_kind::blocked:
+      return "blocked";
   }
   // Only reachable through a cast of an out-of-range integer.
   return "unknown";

@@ -130,8 +130,8 @@ bool is_skipped_line(std::string_view trimmed) noexcept {
 
 namespace {
 
-// validate_url's checks; on success `host` is the URL's host, lower case, so the engine
-// need not parse the URL again for its per-host gate.
+// validate_url's checks; on success `host` is the URL's host key (see job::host), so the
+// engine need not parse the URL again for its per-host policy.
 std::optional<scrape_error> check_url(std::string_view text, std::string& host) {
   // Checks run from the most to the least basic, so the message names the first thing
   // a user has to fix.
@@ -164,6 +164,12 @@ std::optional<scrape_error> check_url(std::string_view text, std::string& host) 
       return invalid("URL has an invalid port (not 1-65535)", text);
   }
   host = detail::to_lower_ascii(parsed->encoded_host());
+  // A port other than the scheme's default names another server (a second shop on
+  // one machine, or loopback test servers): it gets its own policy. http and https on
+  // their default ports are one shop.
+  const auto port = parse_port(parsed->port()).value_or(0);
+  const bool tls = detail::iequals_ascii(scheme, "https");
+  if (port != 0 && port != (tls ? 443 : 80)) host += ":" + std::to_string(port);
   return std::nullopt;
 }
 

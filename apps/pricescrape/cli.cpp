@@ -111,6 +111,63 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   return static_cast<std::size_t>(number * multiplier);
 }
 
+namespace {
+
+// The politeness options as typed, until they are checked together.
+struct politeness_text {
+  std::string mode;  // empty: adaptive, or fixed when --delay is given
+  std::string rate;
+  double delay_s = -1;
+  bool jitter = false;
+  double retry_after_cap_s = 120;
+};
+
+void add_politeness_options(CLI::App& app, politeness_text& text, politeness_options& p) {
+  app.add_option("--politeness", text.mode,
+                 "Per-host pacing: adaptive (learn what each host accepts), fixed (--delay "
+                 "between requests) or off (default: adaptive; fixed when --delay is given)")
+      ->check(CLI::IsMember({"adaptive", "fixed", "off"}))
+      ->default_str("adaptive");
+  app.add_option("--rate", text.rate,
+                 "Per-host ceiling, never exceeded in any mode: N, N/s or N/m requests")
+      ->default_str("");
+  app.add_option("--delay", text.delay_s, "Seconds between requests to one host (fixed mode)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->default_str("");
+  app.add_flag("--jitter", text.jitter, "Vary each --delay gap uniformly in [0.5, 1.5] x delay");
+  app.add_flag("--robots", p.robots,
+               "Fetch each host's /robots.txt and honour its Disallow, Allow and Crawl-delay");
+  app.add_option("--retries", p.retries,
+                 "Extra attempts after a transport error or 5xx (429/503 get up to 8)")
+      ->check(CLI::Range(0, 100));
+  app.add_option("--retry-after-cap", text.retry_after_cap_s,
+                 "Longest Retry-After pause waited for; a longer one fails the host's URLs")
+      ->check(CLI::Range(0.0, 86400.0));
+}
+
+std::optional<std::string> finish_politeness(const politeness_text& text, politeness_options& p) {
+  using mode = politeness_options::mode;
+  const bool has_delay = text.delay_s >= 0;
+  if (text.mode.empty())
+    p.how = has_delay ? mode::fixed : mode::adaptive;
+  else
+    p.how = text.mode == "fixed" ? mode::fixed : text.mode == "off" ? mode::off : mode::adaptive;
+  if (has_delay && p.how != mode::fixed)
+    return std::string("--delay applies to --politeness fixed, not ") + text.mode;
+  if (text.jitter && !has_delay) return std::string("--jitter needs --delay");
+  if (has_delay) p.delay = to_ms(text.delay_s);
+  p.jitter = text.jitter;
+  if (!text.rate.empty()) {
+    const auto rate = parse_rate(text.rate);
+    if (!rate) return "--rate: '" + text.rate + "' is not a rate like 5, 5/s or 120/m";
+    p.max_rate = *rate;
+  }
+  p.retry_after_cap = to_ms(text.retry_after_cap_s);
+  return std::nullopt;
+}
+
+}  // namespace
+
 parsed parse_command_line(int argc, char** argv) {
   CLI::App app{
       "pricescrape: fetch product pages concurrently and extract their prices.\n"
@@ -146,8 +203,6 @@ parsed parse_command_line(int argc, char** argv) {
   app.add_option("--connect-timeout", connect_timeout_s,
                  "Deadline for DNS + connect + TLS handshake, in seconds")
       ->check(seconds_check());
-  app.add_option("--retries", http.retries, "Extra attempts on retryable failures")
-      ->check(CLI::Range(0, 100));
   app.add_option("--max-redirects", http.max_redirects, "Redirects followed at most")
       ->check(CLI::Range(0, 100));
   app.add_option("--max-body", max_body_text,
@@ -165,6 +220,8 @@ parsed parse_command_line(int argc, char** argv) {
   app.add_flag("--profile", scrape.profile,
                "At the end, print CPU time by stage (fetch+TLS, decompression, charset, parse, "
                "extraction, output) on stderr");
+  politeness_text politeness;
+  add_politeness_options(app, politeness, scrape.engine.politeness);
   add_common(app, scrape.common, verbose, quiet, log_format_name);
 
   extract_command extract;
@@ -232,6 +289,8 @@ parsed parse_command_line(int argc, char** argv) {
   if (!max_body || *max_body == 0)
     return usage_error("--max-body: '" + max_body_text + "' is not a size like 16MiB or 500000");
   http.max_body = *max_body;
+  if (auto problem = finish_politeness(politeness, scrape.engine.politeness))
+    return usage_error(*problem);
   for (const auto& line : header_lines) {
     const auto colon = line.find(':');
     std::string name = line.substr(0, colon);

@@ -1,5 +1,6 @@
 // pricescrape's entry point: parse the command line, wire the modules, map the exit code.
 #include "cli.hpp"
+#include "host_summary.hpp"
 #include "logging.hpp"
 #include "page_file.hpp"
 #include "process_setup.hpp"
@@ -211,6 +212,8 @@ int run_scrape(const cli::scrape_command& cmd) {
   if (summary.output_failed)
     return end_process(output_failed(*summary.output_failed, !out_file), summary);
   spdlog::info("{}", summary_line(summary));
+  for (const auto& line : cli::host_summary_lines(summary.hosts, cmd.common.verbosity > 0))
+    spdlog::info("{}", line);
   // Asked for explicitly, so printed even with --quiet, and not as a log line: the table
   // is read by people and by bench/run.
   if (cmd.profile) std::cerr << profile_table(summary) << std::flush;

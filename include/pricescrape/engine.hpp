@@ -1,11 +1,14 @@
-// Runs a batch: reads jobs lazily, fetches and extracts concurrently, writes in order.
+// Runs a batch: jobs from a source, admitted per host by its politeness policy, fetched
+// and extracted concurrently, records to the sinks (DESIGN.md section 2).
 #pragma once
 
 #include <pricescrape/error.hpp>
 #include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/http/client.hpp>
+#include <pricescrape/job_source.hpp>
 #include <pricescrape/output/record.hpp>
 #include <pricescrape/output/writer.hpp>
+#include <pricescrape/record_sink.hpp>
 #include <pricescrape/url_source.hpp>
 
 #include <array>
@@ -13,10 +16,55 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace pricescrape {
+
+// How each host is treated (`--politeness`, `--rate`, `--delay`, `--robots`, ...).
+struct politeness_options {
+  enum class mode {
+    adaptive,  // learn the pace each host accepts (default)
+    fixed,     // `delay` between sends to a host, optionally jittered
+    off,       // only the `max_rate` ceiling, Crawl-delay and the server's own pauses
+  };
+  mode how = mode::adaptive;
+  double max_rate = 0;                 // requests/s per host, never exceeded; 0 = none
+  std::chrono::milliseconds delay{0};  // fixed mode: gap between sends to one host
+  bool jitter = false;                 // each gap uniform in [0.5, 1.5] x delay
+  bool robots = false;                 // fetch and honour /robots.txt per host
+  int retries = 2;                     // extra attempts after a transport error or 5xx
+  int refusal_retries = 8;             // extra attempts after 429/503 (the pace adapts)
+  std::chrono::milliseconds retry_after_cap{120'000};  // a longer pause fails the host
+  std::chrono::milliseconds backoff_base{500};         // full jitter: U(0, base * 2^n), capped
+  std::chrono::milliseconds backoff_cap{30'000};
+};
+
+// `--rate`'s value: "N", "N/s" or "N/m" (N > 0, decimals allowed) as requests per
+// second; nullopt for anything else.
+std::optional<double> parse_rate(std::string_view text);
+
+// What one host's policy saw and settled at, for the summary and --stats.
+struct host_report {
+  std::string host;
+  std::size_t requests = 0;    // attempts sent
+  std::size_t refusals = 0;    // 429 and 503 answers
+  std::size_t challenges = 0;  // bot challenge pages
+  std::size_t pauses = 0;      // Retry-After / RateLimit pauses honoured
+  std::size_t retries = 0;
+  std::size_t rate_changes = 0;
+  std::size_t peak_in_flight = 0;
+  std::size_t robots_disallowed = 0;
+  double settled_rate = 0;  // requests/s at the end; 0 = unpaced
+  std::chrono::milliseconds latency_p50{0};
+  std::chrono::milliseconds latency_p95{0};
+  std::map<int, std::size_t> statuses;
+  bool blocked = false;  // given up on (bot walls, or a pause over the cap)
+};
 
 struct engine_options {
   std::size_t concurrency = 10;     // requests in flight at most
@@ -26,6 +74,7 @@ struct engine_options {
                                     // 0 = max(4 * concurrency, 256)
   bool handle_signals = true;       // SIGINT/SIGTERM stop the batch (off in tests)
   http::client_options http;
+  politeness_options politeness;
 };
 
 // CPU time by stage over a batch (`pricescrape --profile`), from thread CPU clocks. The
@@ -76,6 +125,7 @@ struct batch_summary {
   // Most fetched pages in memory at once (fetched, waiting for the pool, or being
   // extracted): never more than concurrency + extraction threads.
   std::size_t peak_pages_held = 0;
+  std::vector<host_report> hosts;  // busiest first
 
   std::size_t failed() const noexcept { return records - ok; }
 };
@@ -93,11 +143,15 @@ using progress_fn = std::function<void(const progress_event&)>;
 void fill_record(output::record& r, extract::extraction&& found);
 
 // Runs the whole batch on the calling thread (the io thread) and returns when every
-// job that was read has its record written, after an interrupt, or after a write
+// job that was read has its record in every sink, after an interrupt, or after a sink
 // failed (summary.output_failed). Every per-URL failure, a bug included, becomes that
-// URL's record; a write failure stops the batch at once. Unless writing failed, the
-// writer is finished (JSON array closed) before it returns.
-batch_summary run_batch(url_source& input, output::writer& out, const engine_options& options,
+// URL's record; a sink failure stops the batch at once. Unless one failed, every sink
+// is finished (JSON array closed) before it returns.
+batch_summary run_batch(job_source& input, std::span<record_sink* const> sinks,
+                        const engine_options& options, const progress_fn& on_progress = {});
+
+// The common case: one writer, in input order.
+batch_summary run_batch(job_source& input, output::writer& out, const engine_options& options,
                         const progress_fn& on_progress = {});
 
 }  // namespace pricescrape

@@ -29,13 +29,19 @@ enum class error_kind {
   // A bug inside pricescrape (or memory ran out) while handling this URL: report it;
   // the page itself may be fine, so it is not no_price.
   internal,
+  // robots.txt disallows the URL for our user agent (--robots).
+  robots,
+  // A bot challenge or captcha answered instead of the page (Cloudflare, Akamai,
+  // DataDome, PerimeterX, ...), or a host given up on after repeated ones.
+  blocked,
 };
 
 inline constexpr std::array all_error_kinds = {
     error_kind::invalid_url,  error_kind::dns,       error_kind::connect,   error_kind::tls,
     error_kind::timeout,      error_kind::protocol,  error_kind::redirects, error_kind::http_status,
     error_kind::rate_limited, error_kind::too_large, error_kind::not_html,  error_kind::decode,
-    error_kind::no_price,     error_kind::cancelled, error_kind::internal,
+    error_kind::no_price,     error_kind::cancelled, error_kind::internal,  error_kind::robots,
+    error_kind::blocked,
 };
 
 std::string_view to_string(error_kind kind) noexcept;

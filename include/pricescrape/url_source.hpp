@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pricescrape/error.hpp>
+#include <pricescrape/job_source.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -11,15 +12,6 @@
 #include <string_view>
 
 namespace pricescrape {
-
-// One input line that counts. `index` numbers the non-skipped lines from 0, which is
-// the record's `index`; `invalid` is set when the line is not a usable URL.
-struct job {
-  std::size_t index = 0;
-  std::string url;
-  std::string host;  // lower case; empty when `invalid` is set
-  std::optional<scrape_error> invalid;
-};
 
 // Checks that `text` is an absolute http(s) URL with a host; the error says why not.
 std::optional<scrape_error> validate_url(std::string_view text);
@@ -36,16 +28,18 @@ std::string_view trim_line(std::string_view line) noexcept;
 // True for lines that produce no job: blank ones and `#` comments.
 bool is_skipped_line(std::string_view trimmed) noexcept;
 
-class url_source {
+// A URL list: one validated job per line that counts; `index` numbers the non-skipped
+// lines from 0 and is the record's `index`.
+class url_source final : public job_source {
  public:
   // `in` must outlive the source. Nothing is read until next() is called.
   explicit url_source(std::istream& in) : in_(in) {}
 
   // The next job, or nullopt at end of input. Memory is O(one line).
-  std::optional<job> next();
+  std::optional<job> next() override;
 
   // True when the stream failed for a reason other than reaching its end.
-  bool read_failed() const noexcept { return in_.bad(); }
+  bool read_failed() const noexcept override { return in_.bad(); }
 
  private:
   std::istream& in_;

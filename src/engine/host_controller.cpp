@@ -385,7 +385,12 @@ retry_plan host_controller::plan_retry(time_point now, int attempt,
     plan.message = failure_message_;
     return plan;
   }
-  if (!is_retryable(outcome) || attempt > settings_.max_retries) return plan;
+  // A refusal says "not now", and the pace has just adapted to it: it gets its own,
+  // larger budget, so a URL refused while the pace converges is still fetched.
+  const bool refused = outcome.challenge || (!outcome.error && is_refusal(outcome.status));
+  const int budget = refused ? std::max(settings_.max_retries, settings_.max_refusal_retries)
+                             : settings_.max_retries;
+  if (!is_retryable(outcome) || attempt > budget) return plan;
   ++stats_.retries;
   plan.retry = true;
   // Full jitter (uniform in [0, min(cap, base * 2^n)]): retries of requests that failed

@@ -55,6 +55,7 @@ struct host_settings {
   std::size_t max_in_flight = 10;  // the engine's per-host cap; the adaptive limit stays below
   milliseconds retry_after_cap{120'000};  // longer pauses make the host fail fast
   int max_retries = 3;                    // attempts after the first
+  int max_refusal_retries = 8;            // ... when the last answer was a 429/503
   milliseconds backoff_base{250};         // full-jitter backoff: uniform [0, base * 2^retry]
   milliseconds backoff_cap{30'000};
   int challenges_to_block = 3;           // consecutive challenge pages that block the host

@@ -10,7 +10,6 @@
 #include "http/redirect.hpp"
 #include "http/resolver.hpp"
 #include "http/response_reader.hpp"
-#include "http/retry.hpp"
 #include "http/sniff.hpp"
 #include "http/tls.hpp"
 
@@ -24,7 +23,6 @@
 
 #include <algorithm>
 #include <exception>
-#include <random>
 #include <unordered_set>
 
 namespace pricescrape::http {
@@ -94,7 +92,7 @@ struct attempt_result {
   std::optional<scrape_error> error;
   int status = 0;
   std::string location;
-  std::string retry_after;
+  header_list fields;
   std::string content_type;
   std::string content_encoding;
   std::string body;  // still encoded
@@ -115,8 +113,6 @@ struct client::impl {
   resolver dns;
   pool idle;
   std::unordered_set<connection*> busy;
-  std::unordered_set<asio::steady_timer*> sleepers;
-  std::mt19937_64 rng{std::random_device{}()};
   bool cancelled = false;
   client_stats stats;
 
@@ -167,13 +163,14 @@ struct client::impl {
     co_return conn;
   }
 
-  bhttp::request<bhttp::empty_body> make_request(const target& t) const {
+  bhttp::request<bhttp::empty_body> make_request(const target& t, const header_list& extra) const {
     bhttp::request<bhttp::empty_body> req{bhttp::verb::get, t.resource, 11};
     req.set(bhttp::field::host, t.host_field);
     req.set(bhttp::field::user_agent, options.user_agent);
     req.set(bhttp::field::accept, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
     req.set(bhttp::field::accept_encoding, "gzip, deflate, br");
     for (const auto& [name, value] : options.headers) req.set(name, value);
+    for (const auto& [name, value] : extra) req.set(name, value);
     req.keep_alive(true);
     return req;
   }
@@ -182,10 +179,10 @@ struct client::impl {
   // server answered at all (a stale keep-alive connection fails before any byte);
   // `reusable` whether the connection may serve another request.
   asio::awaitable<attempt_result> exchange(connection& conn, const target& t,
-                                           steady::time_point deadline, bool& got_bytes,
-                                           bool& reusable) {
+                                           const header_list& extra, steady::time_point deadline,
+                                           bool& got_bytes, bool& reusable) {
     const std::string where = t.where.where();
-    auto req = make_request(t);
+    auto req = make_request(t, extra);
     conn.lowest().expires_at(deadline);
     auto [write_ec, written] = co_await conn.visit(
         [&](auto& stream) { return bhttp::async_write(stream, req, nothrow_awaitable); });
@@ -210,7 +207,7 @@ struct client::impl {
     if (!read.reusable && conn.buffer.size() > 0) ++stats.closed_with_leftover;
     reusable = read.reusable;
     out.location = std::move(read.location);
-    out.retry_after = std::move(read.retry_after);
+    out.fields = std::move(read.fields);
     out.content_type = std::move(read.content_type);
     out.content_encoding = std::move(read.content_encoding);
     out.body = std::move(read.body);
@@ -221,11 +218,12 @@ struct client::impl {
   // exchange() that never throws: whatever escapes it (a request header Beast cannot
   // store, an allocation) is this URL's protocol error, not the batch's end.
   asio::awaitable<attempt_result> guarded_exchange(connection& conn, const target& t,
+                                                   const header_list& extra,
                                                    steady::time_point deadline, bool& got_bytes,
                                                    bool& reusable) {
     std::string what = "unknown exception";
     try {
-      co_return co_await exchange(conn, t, deadline, got_bytes, reusable);
+      co_return co_await exchange(conn, t, extra, deadline, got_bytes, reusable);
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {
@@ -242,7 +240,7 @@ struct client::impl {
   // One attempt: a pooled or new connection, the exchange, the connection back to the
   // pool. A reused connection the server had already closed is replaced once, silently:
   // that is keep-alive's normal race, not a failure of the URL.
-  asio::awaitable<attempt_result> attempt(const target& t) {
+  asio::awaitable<attempt_result> attempt(const target& t, const header_list& extra) {
     const auto deadline = steady::now() + options.timeout;
     for (int fresh_tries = 0;; ++fresh_tries) {
       if (cancelled) co_return failed_attempt(cancelled_error());
@@ -258,7 +256,7 @@ struct client::impl {
       busy.insert(conn.get());
       bool got_bytes = false;
       bool reusable = false;
-      auto result = co_await guarded_exchange(*conn, t, deadline, got_bytes, reusable);
+      auto result = co_await guarded_exchange(*conn, t, extra, deadline, got_bytes, reusable);
       busy.erase(conn.get());
       if (cancelled) {
         conn->close();
@@ -279,129 +277,89 @@ struct client::impl {
     }
   }
 
-  // Sleeps unless cancelled; returns false when cancelled.
-  asio::awaitable<bool> sleep(milliseconds delay) {
-    asio::steady_timer timer(io, delay);
-    sleepers.insert(&timer);
-    co_await timer.async_wait(nothrow_awaitable);
-    sleepers.erase(&timer);
-    co_return !cancelled;
+  // Follows redirects from `current` until a final response or an error; one attempt
+  // per hop. `out` gets the status and final URL as they become known.
+  asio::awaitable<attempt_result> follow(const request& req, fetch_result& out) {
+    std::string current = out.final_url;
+    std::unordered_set<std::string> visited{current};
+    for (int redirects = 0;;) {
+      auto t = make_target(current);
+      if (!t) co_return failed_attempt(t.error());
+      auto result = co_await attempt(*t, req.headers);
+      if (result.status) out.status = result.status;
+      out.final_url = current;
+      if (result.error || !is_redirect(result.status) || result.location.empty()) co_return result;
+      auto next = next_location(current, result.location, options.allow_downgrade);
+      if (!next) co_return failed_attempt(next.error());
+      if (++redirects > options.max_redirects) {
+        co_return failed_attempt({error_kind::redirects, "more than " +
+                                                             std::to_string(options.max_redirects) +
+                                                             " redirects (--max-redirects)"});
+      }
+      if (!visited.insert(*next).second) {
+        co_return failed_attempt(
+            {error_kind::redirects, "redirect loop: '" + *next + "' was already visited"});
+      }
+      current = std::move(*next);
+    }
   }
 
-  asio::awaitable<fetch_result> fetch(std::string url) {
+  // Undoes Content-Encoding within `limit` decoded bytes, counting the CPU it took.
+  outcome<std::string> decode(attempt_result& result, std::size_t limit) {
+    const auto coding = parse_content_encoding(result.content_encoding);
+    if (!coding) {
+      return scrape_error{error_kind::decode,
+                          "unsupported Content-Encoding '" + result.content_encoding + "'"};
+    }
+    // The compressed body is handed over, so only the decoded page outlives this step.
+    const auto decode_start = detail::thread_cpu_ns();
+    auto decoded = decode_body(std::move(result.body), *coding, limit);
+    stats.decode_cpu_ns += detail::thread_cpu_ns() - decode_start;
+    return decoded;
+  }
+
+  // A 4xx/5xx: its status is the error; the start of its body is kept (decoded when it
+  // can be) so the engine can tell a bot challenge from a plain refusal.
+  void refuse(attempt_result& result, fetch_result& out) {
+    out.error = scrape_error{
+        result.status == 429 ? error_kind::rate_limited : error_kind::http_status,
+        "HTTP " + std::to_string(result.status) + " " +
+            std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(result.status)))};
+    if (result.body.size() > error_body_bytes) result.body.resize(error_body_bytes);
+    auto decoded = decode(result, error_body_bytes);
+    if (decoded) out.body = std::move(*decoded);
+  }
+
+  asio::awaitable<fetch_result> fetch(request req) {
     fetch_result out;
     // Credentials never reach the record; the request itself never sends them.
-    std::string current = without_userinfo(url);
-    out.final_url = current;
-    std::unordered_set<std::string> visited{current};
-    int redirects = 0;
-    int retries_used = 0;
-
-    for (;;) {
-      auto t = make_target(current);
-      if (!t) {
-        out.error = t.error();
-        co_return out;
-      }
-      out.attempts = 1 + retries_used;
-      auto result = co_await attempt(*t);
-      if (result.status) out.status = result.status;
-
-      // Should this attempt be retried, and after how long?
-      std::optional<milliseconds> wait;
-      std::string give_up_reason;
-      const bool retryable = result.error ? is_retryable_error(result.error->kind)
-                                          : is_retryable_status(result.status);
-      if (retryable && retries_used < options.retries && !cancelled) {
-        wait = backoff_delay(retries_used, options.backoff_base, options.backoff_cap, rng);
-        if (!result.error && !result.retry_after.empty()) {
-          const auto asked =
-              parse_retry_after(result.retry_after, std::chrono::system_clock::now());
-          if (asked && *asked > options.retry_after_cap) {
-            wait.reset();
-            give_up_reason = "; the server asked to retry after " + seconds_text(*asked) +
-                             ", longer than the " + seconds_text(options.retry_after_cap) +
-                             " we wait";
-          } else if (asked) {
-            wait = *asked;
-          }
-        }
-      }
-      if (wait) {
-        ++retries_used;
-        if (!co_await sleep(*wait)) {
-          out.error = cancelled_error();
-          co_return out;
-        }
-        continue;
-      }
-
-      if (result.error) {
-        out.error = std::move(result.error);
-        co_return out;
-      }
-
-      if (is_redirect(result.status) && !result.location.empty()) {
-        auto next = next_location(current, result.location, options.allow_downgrade);
-        if (!next) {
-          out.error = next.error();
-          co_return out;
-        }
-        std::string next_text = std::move(*next);
-        if (++redirects > options.max_redirects) {
-          out.error = scrape_error{error_kind::redirects,
-                                   "more than " + std::to_string(options.max_redirects) +
-                                       " redirects (--max-redirects)"};
-          co_return out;
-        }
-        if (!visited.insert(next_text).second) {
-          out.error = scrape_error{error_kind::redirects,
-                                   "redirect loop: '" + next_text + "' was already visited"};
-          co_return out;
-        }
-        current = std::move(next_text);
-        out.final_url = current;
-        continue;
-      }
-
-      out.final_url = current;
-      out.content_type = result.content_type;
-      if (result.status < 200 || result.status > 299) {
-        const bool limited = result.status == 429;
-        std::string message =
-            "HTTP " + std::to_string(result.status) + " " +
-            std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(result.status)));
-        if (retries_used > 0) message += " after " + std::to_string(out.attempts) + " attempts";
-        out.error = scrape_error{limited ? error_kind::rate_limited : error_kind::http_status,
-                                 message + give_up_reason};
-        co_return out;
-      }
-
-      const auto coding = parse_content_encoding(result.content_encoding);
-      if (!coding) {
-        out.error = scrape_error{error_kind::decode,
-                                 "unsupported Content-Encoding '" + result.content_encoding + "'"};
-        co_return out;
-      }
-      // The compressed body is handed over, so only the decoded page outlives this step.
-      const auto decode_start = detail::thread_cpu_ns();
-      auto decoded = decode_body(std::move(result.body), *coding, options.max_body);
-      stats.decode_cpu_ns += detail::thread_cpu_ns() - decode_start;
-      if (!decoded) {
-        out.error = decoded.error();
-        co_return out;
-      }
-      if (!is_html_response(result.content_type, *decoded)) {
-        out.error = scrape_error{
-            error_kind::not_html,
-            result.content_type.empty()
-                ? std::string("response has no Content-Type and does not look like HTML")
-                : "response is '" + result.content_type + "', not HTML"};
-        co_return out;
-      }
-      out.body = std::move(*decoded);
+    out.final_url = without_userinfo(req.url);
+    auto result = co_await follow(req, out);
+    if (result.error) {
+      out.error = std::move(result.error);
       co_return out;
     }
+    out.content_type = result.content_type;
+    out.fields = std::move(result.fields);
+    if (result.status < 200 || result.status > 299) {
+      refuse(result, out);
+      co_return out;
+    }
+    auto decoded = decode(result, options.max_body);
+    if (!decoded) {
+      out.error = decoded.error();
+      co_return out;
+    }
+    if (!req.any_content && !is_html_response(result.content_type, *decoded)) {
+      out.error =
+          scrape_error{error_kind::not_html,
+                       result.content_type.empty()
+                           ? std::string("response has no Content-Type and does not look like HTML")
+                           : "response is '" + result.content_type + "', not HTML"};
+      co_return out;
+    }
+    out.body = std::move(*decoded);
+    co_return out;
   }
 
   void cancel_all() {
@@ -409,7 +367,6 @@ struct client::impl {
     dns.cancel_all();
     for (auto* conn : busy) conn->close();
     idle.close_all();
-    for (auto* timer : sleepers) timer->cancel();
   }
 };
 
@@ -418,8 +375,10 @@ client::client(asio::any_io_executor io, client_options options)
 
 client::~client() = default;
 
+asio::awaitable<fetch_result> client::fetch(request req) { return impl_->fetch(std::move(req)); }
+
 asio::awaitable<fetch_result> client::fetch(std::string url) {
-  return impl_->fetch(std::move(url));
+  return impl_->fetch(request{std::move(url), {}, false});
 }
 
 void client::cancel_all() { impl_->cancel_all(); }

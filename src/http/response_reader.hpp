@@ -10,6 +10,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -21,6 +22,9 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pricescrape::http {
 
@@ -50,13 +54,30 @@ struct response_read {
   // nobody asked for, and the next request on it would read that reply).
   bool reusable = false;
   std::string location;
-  std::string retry_after;
+  // The fields the host policy and the state store read (see kept_field), as received.
+  std::vector<std::pair<std::string, std::string>> fields;
   std::string content_type;
   std::string content_encoding;
   std::string body;  // as sent: Content-Encoding not undone
 };
 
 namespace reader_detail {
+
+// At most this many kept fields per response: a server repeating RateLimit a million
+// times gets the first ones read.
+inline constexpr std::size_t max_kept_fields = 32;
+
+// Retry-After, the RateLimit families, challenge markers and validators: what decides
+// the host's pace and the next request, nothing else.
+inline bool kept_field(std::string_view name) {
+  const auto starts = [&](std::string_view prefix) {
+    return name.size() >= prefix.size() &&
+           boost::beast::iequals(name.substr(0, prefix.size()), prefix);
+  };
+  return starts("retry-after") || starts("ratelimit") || starts("x-ratelimit") ||
+         starts("x-rate-limit") || starts("cf-mitigated") || starts("etag") ||
+         starts("last-modified");
+}
 
 inline constexpr auto read_token = boost::asio::as_tuple(boost::asio::use_awaitable);
 
@@ -101,7 +122,10 @@ inline void keep_fields(response_read& out,
                         const boost::beast::http::response<boost::beast::http::string_body>& res) {
   namespace bhttp = boost::beast::http;
   out.location = std::string(res[bhttp::field::location]);
-  out.retry_after = std::string(res[bhttp::field::retry_after]);
+  for (const auto& f : res) {
+    if (out.fields.size() < max_kept_fields && kept_field(f.name_string()))
+      out.fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
   out.content_type = std::string(res[bhttp::field::content_type]);
   out.content_encoding = std::string(res[bhttp::field::content_encoding]);
 }

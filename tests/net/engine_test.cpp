@@ -36,8 +36,8 @@ engine_options test_options(std::size_t concurrency) {
   o.concurrency = concurrency;
   o.handle_signals = false;
   o.http.cacert = shop().cert();
-  o.http.backoff_base = 20ms;
-  o.http.backoff_cap = 100ms;
+  o.politeness.backoff_base = 20ms;
+  o.politeness.backoff_cap = 100ms;
   o.http.timeout = 5s;
   o.http.max_idle_per_origin = concurrency;
   return o;
@@ -196,6 +196,67 @@ TEST(Engine, EveryFaultBecomesItsRecordAndTheBatchGoesOn) {
   }
   EXPECT_EQ(r.summary.ok, 2u);
   EXPECT_EQ(r.summary.records, cases.size());
+}
+
+// Retries are the host policy's: each waits its turn at the host (Retry-After, backoff).
+TEST(EngineRetries, RetryAfterIsWaitedThenTheUrlSucceeds) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run(shop().http_url("/__fault/status/429?retry-after=1&times=1&key=engine-ra") + "\n",
+               test_options(2));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_TRUE(r.records[0].at("ok").get<bool>()) << r.records[0].dump();
+  EXPECT_EQ(r.records[0].at("attempts"), 2);
+  EXPECT_GE(waited, 1s);  // the backoff alone would be at most 100 ms
+  ASSERT_EQ(r.summary.hosts.size(), 1u);
+  EXPECT_EQ(r.summary.hosts[0].refusals, 1u);
+  EXPECT_EQ(r.summary.hosts[0].pauses, 1u);
+}
+
+TEST(EngineRetries, PersistentRefusalIsRateLimitedAfterTheRefusalBudget) {
+  auto options = test_options(2);
+  options.politeness.refusal_retries = 2;
+  auto r = run(shop().http_url("/__fault/status/429?retry-after=0") + "\n", options);
+  ASSERT_EQ(r.records.size(), 1u);
+  const auto& rec = r.records[0];
+  EXPECT_EQ(rec.at("error").at("kind"), "rate_limited") << rec.dump();
+  EXPECT_EQ(rec.at("attempts"), 3);
+  EXPECT_EQ(rec.at("status"), 429);
+  EXPECT_NE(rec.at("error").at("message").get<std::string>().find("after 3 attempts"),
+            std::string::npos);
+}
+
+TEST(EngineRetries, OverlongRetryAfterFailsTheHostFastNamingWhatTheServerAsked) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run(lines({shop().http_url("/__fault/status/503?retry-after=3600"),
+                      shop().http_url("/products/widget.html?after-pause=1")}),
+               test_options(1));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  ASSERT_EQ(r.records.size(), 2u);
+  for (const auto& rec : r.records) {
+    EXPECT_EQ(rec.at("error").at("kind"), "rate_limited") << rec.dump();
+    const auto message = rec.at("error").at("message").get<std::string>();
+    EXPECT_NE(message.find("3600 s"), std::string::npos) << message;
+    EXPECT_NE(message.find("120 s cap"), std::string::npos) << message;
+  }
+  EXPECT_EQ(r.records[0].at("attempts"), 1);
+  ASSERT_EQ(r.summary.hosts.size(), 1u);
+  EXPECT_TRUE(r.summary.hosts[0].blocked);
+  EXPECT_EQ(r.summary.hosts[0].requests, 1u);  // the second URL never reached the host
+}
+
+TEST(EngineRetries, ServerErrorsAndResetsAreRetriedWithinRetries) {
+  auto r = run(lines({shop().http_url("/__fault/status/503?times=2&key=engine-503"),
+                      shop().http_url("/__fault/reset-mid-body"),
+                      "http://127.0.0.1:" + std::to_string(unused_port()) + "/p"}),
+               test_options(2));
+  ASSERT_EQ(r.records.size(), 3u);
+  EXPECT_TRUE(r.records[0].at("ok").get<bool>()) << r.records[0].dump();
+  EXPECT_EQ(r.records[0].at("attempts"), 3);
+  EXPECT_EQ(r.records[1].at("error").at("kind"), "protocol");
+  EXPECT_EQ(r.records[1].at("attempts"), 3);  // 1 + retries 2
+  EXPECT_EQ(r.records[2].at("error").at("kind"), "connect");
+  EXPECT_EQ(r.records[2].at("attempts"), 3);
 }
 
 TEST(Engine, SlowHeadOfLineDoesNotBreakOrderWithATinyWindow) {

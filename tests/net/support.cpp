@@ -115,8 +115,6 @@ pricescrape::http::client_options fast_client_options(const demo_shop& shop) {
   using namespace std::chrono_literals;
   pricescrape::http::client_options o;
   o.cacert = shop.cert();
-  o.backoff_base = 20ms;
-  o.backoff_cap = 100ms;
   o.timeout = 5s;
   o.connect_timeout = 2s;
   return o;

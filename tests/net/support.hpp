@@ -48,7 +48,7 @@ class demo_shop {
 };
 
 // Client options for loopback tests against `shop`: its certificate trusted, short
-// backoff and deadlines so retry paths run in milliseconds.
+// deadlines so failure paths run in milliseconds.
 http::client_options fast_client_options(const demo_shop& shop);
 
 struct process_result {

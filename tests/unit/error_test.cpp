@@ -29,6 +29,8 @@ TEST(ErrorKind, NamesAreTheOutputFormat) {
   EXPECT_EQ(to_string(error_kind::no_price), "no_price");
   EXPECT_EQ(to_string(error_kind::cancelled), "cancelled");
   EXPECT_EQ(to_string(error_kind::internal), "internal");
+  EXPECT_EQ(to_string(error_kind::robots), "robots");
+  EXPECT_EQ(to_string(error_kind::blocked), "blocked");
 }
 
 TEST(ErrorKind, ParseRejectsUnknownNames) {

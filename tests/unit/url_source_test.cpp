@@ -200,12 +200,18 @@ TEST(UrlSource, InvalidLinesStillYieldJobsInPlace) {
   EXPECT_EQ(jobs[3].invalid->message, "URL has no host: 'http:///p'");
 }
 
-TEST(UrlSource, JobsCarryTheLowerCaseHostForPerHostLimits) {
-  auto jobs = read_all("https://Shop.EXAMPLE:8443/p?q=1\nhttp://[::1]:8080/\nftp://x/\n");
-  ASSERT_EQ(jobs.size(), 3u);
-  EXPECT_EQ(jobs[0].host, "shop.example");  // no port: the gate is per host, not origin
-  EXPECT_EQ(jobs[1].host, "[::1]");
+TEST(UrlSource, JobsCarryTheHostKeyForPerHostPolicies) {
+  auto jobs = read_all(
+      "https://Shop.EXAMPLE:8443/p?q=1\nhttp://[::1]:8080/\nftp://x/\n"
+      "https://shop.example/a\nhttp://SHOP.example:80/b\nhttps://shop.example:443/c\n");
+  ASSERT_EQ(jobs.size(), 6u);
+  EXPECT_EQ(jobs[0].host, "shop.example:8443");  // another port is another server
+  EXPECT_EQ(jobs[1].host, "[::1]:8080");
   EXPECT_TRUE(jobs[2].host.empty());  // invalid lines have no host
+  // Default ports, written or not, and both schemes: one shop, one policy.
+  EXPECT_EQ(jobs[3].host, "shop.example");
+  EXPECT_EQ(jobs[4].host, "shop.example");
+  EXPECT_EQ(jobs[5].host, "shop.example");
 }
 
 TEST(UrlSource, LineTooLongIsInvalidAndBounded) {

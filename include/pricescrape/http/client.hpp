@@ -1,4 +1,6 @@
-// One logical GET, start to finish: pooled connections, TLS, redirects, decoding, retries.
+// One attempt of one GET: a pooled or new connection, TLS, redirects followed, the body
+// decoded. Retries are not here: the engine's host policy decides them, so a retry
+// waits its turn at the host like any request (DESIGN.md section 2, the `fetcher`).
 #pragma once
 
 #include <pricescrape/error.hpp>
@@ -22,7 +24,6 @@ using std::chrono::milliseconds;
 struct client_options {
   milliseconds timeout{30'000};          // one attempt, connect to last body byte
   milliseconds connect_timeout{10'000};  // DNS + TCP connect + TLS handshake
-  int retries = 2;                       // extra attempts on retryable failures
   int max_redirects = 10;
   std::size_t max_body = 16u << 20;    // decoded body bytes
   std::size_t max_header = 64u << 10;  // response header bytes
@@ -34,18 +35,34 @@ struct client_options {
   std::size_t max_idle_total = 0;        // ... and overall; 0: a quarter of ulimit -n
   bool allow_downgrade = false;          // follow https -> http redirects
   milliseconds idle_timeout{30'000};     // idle connections older than this are dropped
-  milliseconds backoff_base{500};        // full-jitter backoff: U(0, base * 2^n), capped
-  milliseconds backoff_cap{30'000};
-  milliseconds retry_after_cap{120'000};  // a longer Retry-After is not waited for
 };
+
+// One request: the URL and what it adds to the standard headers.
+struct request {
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // If-None-Match, ...
+  // robots.txt and the like: any Content-Type is accepted (no HTML check).
+  bool any_content = false;
+};
+
+// Response fields beyond the body, as received (Retry-After, RateLimit, X-RateLimit-*,
+// cf-mitigated, ETag, Last-Modified: what the host policy and state store read).
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// A refusal's body is kept up to this many decoded bytes: enough to recognise a bot
+// challenge page, never a whole error page.
+inline constexpr std::size_t error_body_bytes = 16u << 10;
 
 // The outcome of fetch(): a failed GET still carries what is known (cpr's lesson).
 struct fetch_result {
-  int attempts = 0;
+  int attempts = 1;           // the engine counts its retries here
   std::optional<int> status;  // last HTTP status seen, if any
   std::string final_url;      // where redirects ended (or the request URL), no user:pass@
   std::string content_type;   // the Content-Type header of the final response
-  std::string body;           // decoded (gzip/deflate/br undone), at most max_body bytes
+  // Decoded (gzip/deflate/br undone): at most max_body bytes for a 2xx, and the first
+  // error_body_bytes of a refusal (4xx/5xx), when it could be decoded.
+  std::string body;
+  header_list fields;  // of the final response
   std::optional<scrape_error> error;
 
   bool ok() const noexcept { return !error.has_value(); }
@@ -73,10 +90,12 @@ class client {
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
-  // Never throws for a per-URL failure: the result carries it. Call on the io thread.
+  // One attempt, redirects followed. Never throws for a per-URL failure: the result
+  // carries it. Call on the io thread.
+  boost::asio::awaitable<fetch_result> fetch(request req);
   boost::asio::awaitable<fetch_result> fetch(std::string url);
 
-  // Closes every connection and wakes every wait (backoff, DNS); fetches in progress
+  // Closes every connection and wakes every wait (DNS); fetches in progress
   // and later ones end with a `cancelled` error. Call on the io thread.
   void cancel_all();
 

@@ -387,8 +387,11 @@ attempt_outcome transport(error_kind kind) {
 
 INSTANTIATE_TEST_SUITE_P(
     Outcomes, RetryPlan,
+    // Refusals (429, 503) have their own budget of 8 retries; other failures 3.
     testing::Values(retry_case{status(429), 1, true}, retry_case{status(503), 3, true},
-                    retry_case{status(503), 4, false}, retry_case{status(503), 9, false},
+                    retry_case{status(503), 8, true}, retry_case{status(503), 9, false},
+                    retry_case{status(500), 3, true}, retry_case{status(500), 4, false},
+                    retry_case{transport(error_kind::timeout), 4, false},
                     retry_case{status(500), 1, true}, retry_case{status(502), 1, true},
                     retry_case{status(504), 1, true}, retry_case{status(408), 1, true},
                     retry_case{status(404), 1, false}, retry_case{status(403), 1, false},

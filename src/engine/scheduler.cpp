@@ -1,0 +1,159 @@
+#include "engine/scheduler.hpp"
+
+#include <random>
+
+namespace pricescrape::engine {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+scrape_error cancelled_before_sending() {
+  return {error_kind::cancelled, "cancelled before the request was sent"};
+}
+
+}  // namespace
+
+scrape_error host_failure_error(host_failure failure, const std::string& message) {
+  if (failure == host_failure::blocked) return {error_kind::blocked, message};
+  return {error_kind::rate_limited, message};
+}
+
+host_policy::host_policy(std::string host_key, const host_settings& settings,
+                         asio::any_io_executor ex, std::uint64_t seed)
+    : key(std::move(host_key)),
+      controller(settings, steady::now(), seed),
+      waiting(ex),
+      rules(robots_rules::allow_all()) {}
+
+scheduler::scheduler(asio::any_io_executor ex, std::size_t concurrency, std::size_t bodies,
+                     host_settings settings)
+    : ex_(ex),
+      global_(ex, concurrency),
+      bodies_(ex, bodies),
+      settings_(settings),
+      next_seed_(std::random_device{}()) {}
+
+host_policy& scheduler::host(const std::string& key) {
+  auto& slot = hosts_[key];
+  if (!slot) slot = std::make_unique<host_policy>(key, settings_, ex_, next_seed_++);
+  return *slot;
+}
+
+admission_queue::place::place(admission_queue& q, std::size_t index, asio::any_io_executor ex)
+    : queue_(q), index_(index), timer_(std::move(ex)) {
+  queue_.waiting_.emplace(index_, &timer_);
+}
+
+admission_queue::place::~place() {
+  const bool was_head = is_head();
+  queue_.waiting_.erase(index_);
+  if (was_head) queue_.wake_head();
+}
+
+bool admission_queue::place::is_head() const {
+  return !queue_.waiting_.empty() && queue_.waiting_.begin()->first == index_;
+}
+
+asio::awaitable<bool> admission_queue::place::sleep_until(time_point until) {
+  if (queue_.closed_) co_return false;
+  timer_.expires_at(until);
+  co_await timer_.async_wait(nothrow_awaitable);
+  co_return !queue_.closed_;
+}
+
+void admission_queue::wake_head() {
+  if (!waiting_.empty()) waiting_.begin()->second->cancel();
+}
+
+void admission_queue::close() {
+  closed_ = true;
+  for (auto& [index, timer] : waiting_) timer->cancel();
+}
+
+asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t index,
+                                                  time_point not_before) {
+  // A retry backs off outside the queue, so it never holds up the host's other jobs.
+  // (Robots' wake-ups end the sleep early: sleep again.)
+  while (steady::now() < not_before) {
+    if (!co_await h.waiting.sleep_until(not_before)) co_return cancelled_before_sending();
+  }
+  admission_queue::place place(h.queue, index, ex_);
+  for (;;) {
+    if (stopping_) co_return cancelled_before_sending();
+    if (!place.is_head()) {
+      if (!co_await place.sleep_until(time_point::max())) co_return cancelled_before_sending();
+      continue;
+    }
+    const decision d = h.controller.ask(steady::now());
+    if (d.what == decision::action::fail) co_return host_failure_error(d.failure, d.message);
+    if (d.what != decision::action::send) {
+      const auto until = d.what == decision::action::wait_until ? d.until : time_point::max();
+      if (!co_await place.sleep_until(until)) co_return cancelled_before_sending();
+      continue;
+    }
+    // The host says go: take the slots, which may mean waiting behind other hosts'
+    // requests. The host is asked again once they are held, synchronously with sent(),
+    // so the pace holds however long the slots took.
+    ticket t;
+    if (!co_await bodies_.acquire()) co_return cancelled_before_sending();
+    t.body = slot_guard(bodies_);
+    if (!co_await global_.acquire()) co_return cancelled_before_sending();
+    t.global = slot_guard(global_);
+    t.sent_at = steady::now();
+    if (h.controller.ask(t.sent_at).what != decision::action::send) continue;
+    h.controller.sent(t.sent_at);
+    co_return t;  // leaving the queue wakes the next job, which may go at once
+  }
+}
+
+asio::awaitable<outcome<slot_guard>> scheduler::global_slot() {
+  if (stopping_ || !co_await global_.acquire()) co_return cancelled_before_sending();
+  co_return slot_guard(global_);
+}
+
+host_change scheduler::finished(host_policy& h, const attempt_outcome& outcome) {
+  auto change = h.controller.finished(steady::now(), outcome);
+  h.queue.wake_head();
+  return change;
+}
+
+void scheduler::stop() {
+  stopping_ = true;
+  global_.close();
+  bodies_.close();
+  for (auto& [key, h] : hosts_) {
+    h->queue.close();
+    h->waiting.close();
+  }
+}
+
+std::vector<host_report> scheduler::reports() const {
+  std::vector<host_report> out;
+  out.reserve(hosts_.size());
+  for (const auto& [key, h] : hosts_) {
+    const auto s = h->controller.stats();
+    host_report r;
+    r.host = key;
+    r.requests = s.requests;
+    r.refusals = s.refusals;
+    r.challenges = s.challenges;
+    r.pauses = s.pauses;
+    r.retries = s.retries;
+    r.rate_changes = s.rate_changes;
+    r.peak_in_flight = s.peak_in_flight;
+    r.settled_rate = s.settled_rate;
+    r.latency_p50 = s.latency_p50;
+    r.latency_p95 = s.latency_p95;
+    r.statuses = s.statuses;
+    r.blocked = h->controller.is_blocked();
+    r.robots_disallowed = h->robots_disallowed;
+    out.push_back(std::move(r));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const host_report& a, const host_report& b) {
+    return a.requests > b.requests;
+  });
+  return out;
+}
+
+}  // namespace pricescrape::engine
