@@ -290,6 +290,32 @@ std::string priced_page(std::string_view price) {
   return out;
 }
 
+std::string challenge_page() {
+  // Shaped like Cloudflare's managed challenge: its title, the cf-chl script options and
+  // the noscript notice; no product and no price.
+  return R"(<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+<meta name="robots" content="noindex,nofollow">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+</head><body><div class="main-wrapper" role="main"><div class="main-content">
+<h1 class="zone-name-title h1">demo-shop</h1>
+<h2 class="h2" id="challenge-running">Checking if the site connection is secure</h2>
+<noscript><div id="challenge-error-title"><div class="h2"><span class="icon-wrapper">
+</span>Enable JavaScript and cookies to continue</div></div></noscript>
+<div id="challenge-body-text" class="core-msg spacer">demo-shop needs to review the security
+of your connection before proceeding.</div></div></div>
+<script>(function(){window._cf_chl_opt={cvId: '3',cZone: "demo-shop",cType: 'managed',
+cRay: '8a1b2c3d4e5f6071',cH: 'demo',cUPMDTk: "/?__cf_chl_tk=demo"};
+var cpo = document.createElement('script');
+cpo.src = '/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1?ray=8a1b2c3d4e5f6071';
+window._cf_chl_opt.cOgUHash = location.hash; document.getElementsByTagName('head')[0]
+.appendChild(cpo);}());</script>
+<div class="footer" role="contentinfo"><div class="footer-inner">
+Ray ID: <code>8a1b2c3d4e5f6071</code> Performance &amp; security by Cloudflare</div></div>
+</body></html>
+)";
+}
+
 std::string fault_product_json() {
   return R"({"@type":"Product","name":"Fault Route Widget","price":"12.50","currency":"EUR",)"
          R"("availability":"InStock"})"

@@ -73,6 +73,8 @@ std::shared_ptr<entity> fault_product_page();
 // route's page a record came from.
 std::string priced_page(std::string_view price);
 std::string fault_product_json();
+// A bot-challenge page shaped like Cloudflare's "Just a moment..." (cf-chl), with no price.
+std::string challenge_page();
 std::string binary_blob();
 std::string error_page(unsigned status, std::string_view reason, std::string_view detail);
 

@@ -32,7 +32,9 @@ fs::path default_cert_path() {
 int main(int argc, char** argv) {
   CLI::App app{
       "A local shop server for pricescrape's demo and tests: serves a folder of pages over "
-      "HTTP and HTTPS, with fault routes under /__fault/ and counters at /__stats.\n"
+      "HTTP and HTTPS, with fault routes under /__fault/, rate-limited routes under /__limit/ "
+      "(a limiter and a request log per Host name, read at /__limit/stats?host=NAME) and "
+      "counters at /__stats.\n"
       "Prints one JSON line on stdout once listening: "
       "{\"http_port\":N,\"https_port\":M,\"cert\":PATH,\"pid\":P}",
       "demo-shop"};

@@ -109,6 +109,14 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
@@ -167,6 +175,11 @@ class router {
 
   plan route() {
     plan p;
+    // Only the routes politeness tests use are logged, so the benchmark's page
+    // throughput pays nothing for the log.
+    if (raw_path_.starts_with("/__limit/") || raw_path_ == "/robots.txt") {
+      traffic().arrive(arrived_, raw_path_);
+    }
     try {
       if (auto delay = wait_param("delay", 0ms)) p.delay = *delay;
       p.reply = dispatch(p);
@@ -190,6 +203,11 @@ class router {
     if (!decoded) throw bad_request{"The request path is not valid percent-encoding."};
     const std::string_view path = *decoded;
 
+    if (path == "/robots.txt") {
+      if (const auto* rule = state_.traffic.robots(traffic_name())) return robots_reply(*rule);
+    }
+    constexpr std::string_view limit = "/__limit/";
+    if (path.starts_with(limit)) return limit_route();
     constexpr std::string_view fault = "/__fault/";
     if (!path.starts_with(fault)) return static_page(path);
     const auto name = path.substr(fault.size());
@@ -553,6 +571,132 @@ class router {
     return r;
   }
 
+  // --- Rate-limited routes: a limiter per Host name, configured by the query ---
+
+  host_traffic& traffic() { return state_.traffic.host(traffic_name()); }
+
+  // The Host header's name in lower case and without its port, so "localhost" and
+  // "127.0.0.1" are two hosts to the limiter even on one port.
+  std::string traffic_name() const { return lower_ascii(request_host()); }
+
+  std::variant<string_response, streamed_reply, close_reply, raw_reply> robots_reply(
+      const robots_rule& rule) const {
+    if (rule.hang_up) return close_reply{};
+    auto res = start(static_cast<http::status>(rule.status));
+    res.reason(reason_for(rule.status));
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = rule.body;
+    return finish(std::move(res));
+  }
+
+  // Every parameter is checked before the limiter sees the request, so a bad query
+  // never counts as accepted or refused.
+  string_response limit_route() {
+    const auto config = limit_config_from_query();
+    const auto price = price_param("9.99");
+    const auto d = traffic().decide(config, arrived_, std::chrono::system_clock::now());
+    auto res = d.outcome == verdict::accepted ? start(http::status::ok) : refusal(config, d);
+    if (d.outcome == verdict::accepted) {
+      res.set(http::field::content_type, "text/html; charset=utf-8");
+      res.body() = priced_page(price);
+    }
+    add_quota_headers(res, config, d);
+    return finish(std::move(res));
+  }
+
+  string_response refusal(const limit_config& config, const limit_decision& d) const {
+    const bool banned = d.outcome == verdict::banned;
+    const unsigned code = banned ? config.ban_status : config.status;
+    auto res = start(static_cast<http::status>(code));
+    res.reason(reason_for(code));
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    if (config.challenge) {
+      res.body() = challenge_page();
+      if (config.cf_mitigated) res.set("cf-mitigated", "challenge");
+    } else {
+      res.body() = error_page(code, reason_for(code),
+                              banned ? "Too many refused requests: you are banned for a while."
+                                     : "Too many requests: slow down.");
+    }
+    if (d.retry_after) res.set(http::field::retry_after, std::to_string(d.retry_after->count()));
+    if (d.retry_after_at) res.set(http::field::retry_after, http_date(*d.retry_after_at));
+    return res;
+  }
+
+  static void add_quota_headers(string_response& res, const limit_config& config,
+                                const limit_decision& d) {
+    const auto quota = std::to_string(d.quota);
+    const auto remaining = std::to_string(d.remaining), reset = std::to_string(d.reset.count());
+    if (config.ietf_headers) {
+      res.set("RateLimit-Policy",
+              "\"default\";q=" + quota + ";w=" + std::to_string(d.window.count()));
+      res.set("RateLimit", "\"default\";r=" + remaining + ";t=" + reset);
+    }
+    if (config.x_headers) {
+      res.set("X-RateLimit-Limit", quota);
+      res.set("X-RateLimit-Remaining", remaining);
+      res.set("X-RateLimit-Reset", reset);
+    }
+  }
+
+  limit_config limit_config_from_query() const {
+    limit_config c;
+    if (const auto rate = decimal_param("rate")) c.rate = *rate;
+    c.burst = number_param("burst").value_or(0);
+    const auto window = number_param("window").value_or(0);
+    if (window > 3600) throw bad_request{"window must be at most 3600 seconds."};
+    c.window = std::chrono::seconds(window);
+    const auto status = number_param("status").value_or(429);
+    c.challenge = flag_param("challenge");
+    c.cf_mitigated = flag_param("cf-mitigated");
+    const bool status_ok = (status >= 400 && status <= 599) || (status == 200 && c.challenge);
+    if (!status_ok) throw bad_request{"status must be 4xx or 5xx (200 only with challenge=1)."};
+    c.status = static_cast<unsigned>(status);
+    read_retry_after(c);
+    read_quota_headers(c);
+    read_ban(c);
+    if (const auto grace = wait_param("grace", 200ms)) c.grace = *grace;
+    return c;
+  }
+
+  void read_retry_after(limit_config& c) const {
+    const auto value = query_param(query_, "retry-after");
+    if (value && *value == "auto") {
+      c.retry_after = retry_after_mode::until_free;
+    } else if (value) {
+      const auto n = parse_uint(*value);
+      if (!n || *n > 86400) throw bad_request{"retry-after must be auto or 0 to 86400 seconds."};
+      c.retry_after = retry_after_mode::fixed;
+      c.retry_after_value = std::chrono::seconds(*n);
+    }
+    const auto form = query_param(query_, "retry-after-form").value_or("seconds");
+    if (form != "seconds" && form != "date") {
+      throw bad_request{"retry-after-form must be seconds or date."};
+    }
+    c.retry_after_date = form == "date";
+  }
+
+  void read_quota_headers(limit_config& c) const {
+    const auto which = query_param(query_, "headers").value_or("none");
+    if (which != "none" && which != "ietf" && which != "x" && which != "both") {
+      throw bad_request{"headers must be none, ietf, x or both."};
+    }
+    c.ietf_headers = which == "ietf" || which == "both";
+    c.x_headers = which == "x" || which == "both";
+  }
+
+  void read_ban(limit_config& c) const {
+    c.ban_after = number_param("ban-after").value_or(0);
+    c.ban_for = std::chrono::seconds(number_param("ban-for").value_or(10));
+    c.ban_window = std::chrono::seconds(number_param("ban-window").value_or(60));
+    const auto ban_status = number_param("ban-status").value_or(403);
+    if (ban_status < 400 || ban_status > 599) throw bad_request{"ban-status must be 4xx or 5xx."};
+    c.ban_status = static_cast<unsigned>(ban_status);
+    if (c.ban_for.count() > 86400 || c.ban_window.count() > 86400) {
+      throw bad_request{"ban-for and ban-window must be at most 86400 seconds."};
+    }
+  }
+
   // --- Parameters ---
 
   std::optional<std::uint64_t> number_param(std::string_view name) const {
@@ -561,6 +705,25 @@ class router {
     const auto value = parse_uint(*raw);
     if (!value) throw bad_request{std::string(name) + " must be a non-negative integer."};
     return value;
+  }
+
+  // A non-negative decimal such as 20 or 0.5.
+  std::optional<double> decimal_param(std::string_view name) const {
+    const auto raw = query_param(query_, name);
+    if (!raw) return std::nullopt;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), value);
+    if (ec != std::errc{} || end != raw->data() + raw->size() || raw->empty() || !(value >= 0) ||
+        value > 1e6) {
+      throw bad_request{std::string(name) + " must be a number from 0 to 1000000."};
+    }
+    return value;
+  }
+
+  bool flag_param(std::string_view name) const {
+    const auto raw = query_param(query_, name).value_or("0");
+    if (raw != "0" && raw != "1") throw bad_request{std::string(name) + " must be 0 or 1."};
+    return raw == "1";
   }
 
   std::optional<std::chrono::milliseconds> wait_param(std::string_view name,
@@ -579,6 +742,7 @@ class router {
   const request& req_;
   std::string_view raw_path_;
   std::string_view query_;
+  std::chrono::steady_clock::time_point arrived_ = std::chrono::steady_clock::now();
 };
 
 // --- Counters ---
@@ -599,6 +763,19 @@ class in_flight_guard {
   shop_stats& stats_;
 };
 
+// The admin routes' answers: JSON, never cached, never counted.
+string_response json_response(const request& req, http::status status, std::string body) {
+  string_response res{status, req.version()};
+  res.set(http::field::server, "demo-shop");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body) + "\n";
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();  // Content-Length stays
+  return res;
+}
+
 string_response stats_response(shop_state& state, const request& req, bool reset) {
   if (reset) {
     auto& s = state.stats;
@@ -611,15 +788,49 @@ string_response stats_response(shop_state& state, const request& req, bool reset
                                  {"requests", s.requests},
                                  {"in_flight", s.in_flight},
                                  {"peak_in_flight", s.peak_in_flight}};
-  string_response res{http::status::ok, req.version()};
-  res.set(http::field::server, "demo-shop");
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(req.keep_alive());
-  res.body() = body.dump() + "\n";
-  res.prepare_payload();
-  if (req.method() == http::verb::head) res.body().clear();  // Content-Length stays
-  return res;
+  return json_response(req, http::status::ok, body.dump());
+}
+
+// /__limit/robots?host=NAME&status=CODE|close&body=TEXT sets what NAME's /robots.txt
+// answers until the next reset.
+string_response set_robots(shop_state& state, const request& req, std::string_view query) {
+  const auto fail = [&](std::string_view why) {
+    return json_response(req, http::status::bad_request, nlohmann::json{{"error", why}}.dump());
+  };
+  const auto host = lower_ascii(query_param(query, "host").value_or(""));
+  if (host.empty()) return fail("robots needs ?host=NAME");
+  robots_rule rule;
+  rule.body = query_param(query, "body").value_or("");
+  const auto status = query_param(query, "status").value_or("200");
+  if (status == "close") {
+    rule.hang_up = true;
+  } else if (const auto code = parse_uint(status); code && *code >= 200 && *code <= 599) {
+    rule.status = static_cast<unsigned>(*code);
+  } else {
+    return fail("status must be 200 to 599 or close");
+  }
+  state.traffic.set_robots(host, std::move(rule));
+  return json_response(req, http::status::ok, nlohmann::json{{"robots", host}}.dump());
+}
+
+// The routes that report or reset counters: answered before any counting, so that
+// reading the counters never changes them. nullopt for every other path.
+std::optional<string_response> admin_response(shop_state& state, const request& req) {
+  const auto [path, query] = split_target(req.target());
+  if (path == "/__stats" || path == "/__stats/reset") {
+    return stats_response(state, req, path == "/__stats/reset");
+  }
+  const auto host = lower_ascii(query_param(query, "host").value_or(""));
+  if (path == "/__limit/stats") {
+    return json_response(req, http::status::ok, state.traffic.stats(host).dump());
+  }
+  if (path == "/__limit/reset") {
+    state.traffic.reset(host);
+    return json_response(req, http::status::ok,
+                         nlohmann::json{{"reset", host.empty() ? "all" : host}}.dump());
+  }
+  if (path == "/__limit/robots") return set_robots(state, req, query);
+  return std::nullopt;
 }
 
 // --- Session ---
@@ -732,7 +943,8 @@ asio::awaitable<std::optional<ending>> carry_out(Stream& stream, plan& p) {
 }
 
 // Serves requests on one connection, keep-alive included, until it should end; returns
-// how to end it. /__stats is answered here so that it never counts itself.
+// how to end it. /__stats and the other admin routes are answered here so that they
+// never count themselves.
 template <class Stream>
 asio::awaitable<ending> serve_requests(std::shared_ptr<shop_state> state, Stream& stream,
                                        std::string_view scheme) {
@@ -747,13 +959,11 @@ asio::awaitable<ending> serve_requests(std::shared_ptr<shop_state> state, Stream
     if (ec) co_return ending::abrupt;
     const request& req = parser.get();
 
-    const auto path = split_target(req.target()).path;
-    if (path == "/__stats" || path == "/__stats/reset") {
-      auto res = stats_response(*state, req, path == "/__stats/reset");
+    if (auto res = admin_response(*state, req)) {
       arm(stream, write_timeout);
-      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+      auto [wec, wn] = co_await http::async_write(stream, *res, use_tuple);
       if (wec) co_return ending::abrupt;
-      if (!res.keep_alive()) co_return ending::graceful;
+      if (!res->keep_alive()) co_return ending::graceful;
       continue;
     }
 

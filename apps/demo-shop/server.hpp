@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "content.hpp"
+#include "limiter.hpp"
 
 namespace pricescrape::demo_shop {
 
@@ -38,6 +39,8 @@ struct shop_state {
   std::uint16_t https_port = 0;
   // /__fault/status hits per key, for the server's life.
   std::unordered_map<std::string, std::uint64_t> status_hits;
+  // What each Host name was sent, its /__limit/ buckets and its robots.txt settings.
+  traffic_book traffic;
 };
 
 struct server_options {

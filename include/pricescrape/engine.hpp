@@ -70,9 +70,14 @@ struct engine_options {
   std::size_t concurrency = 10;     // requests in flight at most
   std::size_t per_host = 0;         // in flight per host at most; 0 = concurrency
   std::size_t extract_threads = 0;  // CPU pool for extraction; 0 = hardware threads
-  std::size_t reorder_window = 0;   // jobs started ahead of the oldest unfinished one;
-                                    // 0 = max(4 * concurrency, 256)
-  bool handle_signals = true;       // SIGINT/SIGTERM stop the batch (off in tests)
+  // Jobs running at once (fetching, waiting at their host, extracting); bounds the
+  // coroutines in memory. 0 = max(16 * concurrency, 1024).
+  std::size_t max_active = 0;
+  // Finished records held back by an ordered sink behind an unfinished earlier one. A
+  // throttled host's slow URLs hold the output back, not the other hosts' work: these
+  // are small, so many may wait. 0 = 65536 (about 40 MiB at most).
+  std::size_t reorder_window = 0;
+  bool handle_signals = true;  // SIGINT/SIGTERM stop the batch (off in tests)
   http::client_options http;
   politeness_options politeness;
 };

@@ -45,8 +45,9 @@ struct batch : attempt_context {
         window_wake(io_ctx),
         on_progress(progress),
         summary(result) {
-    window = opts.reorder_window ? opts.reorder_window
-                                 : std::max<std::size_t>(16 * opts.concurrency, 1024);
+    max_active =
+        opts.max_active ? opts.max_active : std::max<std::size_t>(16 * opts.concurrency, 1024);
+    max_held = opts.reorder_window ? opts.reorder_window : 65536;
   }
 
   asio::io_context& io;
@@ -59,7 +60,8 @@ struct batch : attempt_context {
   const progress_fn& on_progress;
   batch_summary& summary;
 
-  std::size_t window = 0;
+  std::size_t max_active = 0;
+  std::size_t max_held = 0;
   std::size_t pages_held = 0;  // fetched and not yet extracted (see batch_summary)
   std::size_t active = 0;
   bool reading_done = false;
@@ -234,9 +236,9 @@ asio::awaitable<void> run_job(batch& b, job j) {
 
 asio::awaitable<void> read_jobs(batch& b) {
   for (;;) {
-    // The window bounds memory: never run further ahead of the oldest unfinished job
-    // than `window` jobs, however slow that one is (a paused host included).
-    while (!b.stopping && b.active + b.held() >= b.window) {
+    // Memory is bounded twice: jobs running at once, and records held back behind the
+    // oldest unfinished job, however slow that one is (a paused host included).
+    while (!b.stopping && (b.active >= b.max_active || b.held() >= b.max_held)) {
       b.window_wake.expires_at(steady::time_point::max());
       co_await b.window_wake.async_wait(nothrow_awaitable);
     }

@@ -261,6 +261,19 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
     const double accepted = measured_rate(now) * std::max(elapsed, 1.0);
     // Refused before anything was accepted, there is no estimate: start from 1/s.
     rate_ = std::max(1.0, std::sqrt((accepted / elapsed) * (accepted / std::max(elapsed, 1.0))));
+    if (outcome.limits.retry_after) {
+      // A server that pauses us makes every overshoot cost a whole pause: no doubling
+      // to find the limit, but CUBIC from the estimate, probing gently.
+      // The usual cut below the estimate, then a slow climb back (CUBIC with a small C):
+      // a run of minutes meets one more pause at most.
+      remembered_rate_ = rate_;
+      rate_ = std::max(t.min_rate, t.decrease * remembered_rate_);
+      cubic_c_ = t.cubic_c / 16;
+      cubic_k_ = std::cbrt((1 - t.decrease) / cubic_c_);
+      successes_since_cut_ = 0;
+      repace();
+      return;
+    }
     rate_slow_start_ = true;
     last_rate_growth_ = now;
     repace();

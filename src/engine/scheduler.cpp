@@ -108,7 +108,11 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t in
 }
 
 asio::awaitable<outcome<slot_guard>> scheduler::global_slot() {
-  if (stopping_ || !co_await global_.acquire()) co_return cancelled_before_sending();
+  // Not `stopping_ || !co_await ...`: g++ 12 miscompiles a co_await on the right of a
+  // short-circuit operator (SIGILL in the robots.txt path).
+  if (stopping_) co_return cancelled_before_sending();
+  const bool acquired = co_await global_.acquire();
+  if (!acquired) co_return cancelled_before_sending();
   co_return slot_guard(global_);
 }
 

@@ -262,6 +262,7 @@ TEST(EngineRetries, ServerErrorsAndResetsAreRetriedWithinRetries) {
 TEST(Engine, SlowHeadOfLineDoesNotBreakOrderWithATinyWindow) {
   auto options = test_options(4);
   options.reorder_window = 3;
+  options.max_active = 3;
   std::vector<std::string> urls{shop().http_url("/products/widget.html?delay=300")};
   for (int i = 0; i < 20; ++i)
     urls.push_back(shop().http_url("/products/widget.html?n=" + std::to_string(i)));
