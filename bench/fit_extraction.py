@@ -108,6 +108,12 @@ PRIOR = {
     # (Extractor.ZeroStructuredPriceIsNoPrice); a page showing one amount shows its price
     # (Extractor.DomainSettlesDollarSign and the other one-price pages).
     "st_zero": -4.0, "v_sole_amount": 1.0,
+    # Structured data stating the amount the page shows struck through or labelled as
+    # the former price states the regular price during a sale: it loses to the price the
+    # page shows as current, even where the page has no buy box to point at that price
+    # (Extractor.JsonLdRegularPriceLosesToTheShownSalePrice). Few fit pages carry it, so
+    # without a prior the pull towards 0 would leave it too weak to decide them.
+    "st_struck_shown": -2.0,
     # A page saying the product cannot be had leans towards no price, but less than a
     # price of its own shown next to the name outweighs (FixturePages sold_out_phrase:
     # "Leider ausverkauft" beside the product's own CHF 19.50 keeps the price); held,

@@ -12,7 +12,8 @@ Sets:
            pages, with its own annotations)
   pages    ../shared/corpus/pages/expected.tsv (15 real saved shop pages)
 
-Figures per set (and per family and per language where the truth names them):
+Figures per set (and per family, per language and per origin, hand-written or generated,
+where the truth names them):
   exact     price and ISO currency both equal the truth, or no price where the truth has
             none (a page with no current price is right only when nothing is reported);
   price F1  the benchmark's metric: per page, no prediction where a price exists is a false
@@ -135,7 +136,7 @@ def extract(binary, path, url):
 
 
 # A page to score: where it is and what is true of it.
-Truth = collections.namedtuple("Truth", "key path url prices currency availability title family language")
+Truth = collections.namedtuple("Truth", "key path url prices currency availability title family language origin")
 
 
 def load_corpus(split):
@@ -148,7 +149,8 @@ def load_corpus(split):
             out.append(Truth(row["file"], os.path.join(CORPUS, row["file"]), row["url"],
                              [price] if price is not None else [], row["currency"] or None,
                              [row["availability"]] if row["availability"] else [], row["title"],
-                             row["family"], row["language"]))
+                             row["family"], row["language"],
+                             "hand" if os.path.basename(row["file"]).startswith("hand-") else "generated"))
     return out
 
 
@@ -161,7 +163,7 @@ def load_dev():
         gt = truth[key]
         prices = [a for a in (annotated_amount(p) for p in gt.get("price") or []) if a is not None]
         out.append(Truth(key[:12], os.path.join(base, "html", key + ".html.gz"), gt.get("url"), prices,
-                         None, gt.get("availability") or [], None, "benchmark", "?"))
+                         None, gt.get("availability") or [], None, "benchmark", "?", "?"))
     return out
 
 
@@ -180,7 +182,7 @@ def load_pages():
             out.append(Truth(name, os.path.join(base, name), urls.get(key), [price] if price is not None else [],
                              row["expected_currency"] or None,
                              [row["expected_availability"]] if row["expected_availability"] else [],
-                             row["expected_title"] or None, "saved", "?"))
+                             row["expected_title"] or None, "saved", "?", "?"))
     return out
 
 
@@ -215,22 +217,25 @@ def judge(t, record, tallies, misses):
 
 def score_set(binary, truths, jobs):
     total, by_family, by_language = Tally(), collections.defaultdict(Tally), collections.defaultdict(Tally)
+    by_origin = collections.defaultdict(Tally)
     misses = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         records = list(pool.map(lambda t: extract(binary, t.path, t.url), truths))
     for t, record in zip(truths, records):
-        judge(t, record, [total, by_family[t.family], by_language[t.language]], misses)
-    return total, by_family, by_language, misses
+        judge(t, record, [total, by_family[t.family], by_language[t.language], by_origin[t.origin]], misses)
+    return total, by_family, by_language, by_origin, misses
 
 
 HEADER = "                   pages  exact  pr.F1  av.F1  title"
 
 
-def print_set(name, total, by_family, by_language, breakdown):
+def print_set(name, total, by_family, by_language, by_origin, breakdown):
     print(f"== {name}")
     print(HEADER)
     print(f"  {'all':16s} {total.row()}")
     if breakdown:
+        for k in sorted(by_origin):
+            print(f"  origin {k:9s} {by_origin[k].row()}")
         for k in sorted(by_family):
             print(f"  family {k:9s} {by_family[k].row()}")
         for k in sorted(by_language):
@@ -257,14 +262,15 @@ def main():
                "dev": load_dev, "pages": load_pages}
     report = {}
     for name in args.sets.split(","):
-        total, fam, lang, misses = score_set(args.bin, loaders[name](), args.jobs)
-        print_set(name, total, fam, lang, breakdown=name in ("fit", "heldout"))
+        total, fam, lang, origin, misses = score_set(args.bin, loaders[name](), args.jobs)
+        print_set(name, total, fam, lang, origin, breakdown=name in ("fit", "heldout"))
         if args.misses:
             for m in misses:
                 print("  " + m)
             print()
         report[name] = {"all": total.as_dict(), "family": {k: v.as_dict() for k, v in fam.items()},
-                        "language": {k: v.as_dict() for k, v in lang.items()}, "misses": misses}
+                        "language": {k: v.as_dict() for k, v in lang.items()},
+                        "origin": {k: v.as_dict() for k, v in origin.items()}, "misses": misses}
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=1, ensure_ascii=False)

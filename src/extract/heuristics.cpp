@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -196,6 +197,7 @@ bool has_name_word(std::string_view names, std::initializer_list<std::string_vie
 struct old_price_naming {
   bool old = false;
   bool regular = false;
+  bool instalment = false;  // named for an instalment ("installmentValue"): a part, not the price
 };
 
 old_price_naming name_old_price(std::string_view names) {
@@ -207,6 +209,10 @@ old_price_naming name_old_price(std::string_view names) {
     if (after_modifier) return false;
     if (w == "regular" || w == "regularprice" || w == "priceregular") {
       out.regular = true;
+      return false;
+    }
+    if (w.starts_with("installment") || w.starts_with("instalment")) {
+      out.instalment = true;
       return false;
     }
     out.old = word_matches(
@@ -394,13 +400,19 @@ struct price_text_buffers {
   std::string text;
 };
 
+// Whether price_text() leaves out struck-through descendants: a price element's text
+// does (the old price beside the current one is not part of it), a struck element's own
+// text does not (VTEX strikes both the list-price block and the value inside it).
+enum class struck_parts { skip, keep };
+
 // The text of a price element with its struck-through parts left out, and a point
 // put between units and cents that the markup keeps apart ("173<sup>34</sup>"), in
 // `buffers.text`. Once the text is longer than `max_bytes` the rest is not read and the
 // result is only some text longer than `max_bytes`: such an element is no price, and
 // its length is all the caller asks of it. So is an element with more than
 // text_walk_nodes(max_bytes) nodes before that much text.
-void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers& buffers) {
+void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers& buffers,
+                struck_parts struck = struck_parts::skip) {
   std::string& out = buffers.text;
   std::vector<text_frame>& stack = buffers.stack;
   out.clear();
@@ -422,7 +434,9 @@ void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers
     }
     if (!is_element(n)) return;
     const GumboTag tag = tag_of(n);
-    if (n != node && (is_skipped(tag) || is_struck_node(n))) return;
+    if (n != node && (is_skipped(tag) || (struck == struck_parts::skip && is_struck_node(n)))) {
+      return;
+    }
     if (n != node && !out.empty() && is_digit(out.back()) && is_fraction_part(n)) {
       const std::string inner = text_content(n, 8);
       // The units may already group thousands with '.' ("4.359" + "49"): then the
@@ -472,7 +486,7 @@ void price_text(const GumboNode* node, std::size_t max_bytes, price_text_buffers
 // structured regular price from the price to pay.
 void record_struck_amount(const GumboNode* node, price_text_buffers& buffers,
                           std::vector<std::string>& amounts) {
-  price_text(node, max_price_text + 1, buffers);
+  price_text(node, max_price_text + 1, buffers, struck_parts::keep);
   const std::string& text = buffers.text;
   if (text.size() > max_price_text || !std::any_of(text.begin(), text.end(), is_digit)) return;
   if (auto parsed = parse_price(text); parsed.amount) amounts.push_back(std::move(*parsed.amount));
@@ -588,18 +602,36 @@ bool is_buy_control(const GumboNode* node, const element_attributes& attrs) {
 
 // Lower-cased words that make a price something else: a fee, a sum, an instalment.
 // `lowered`: the text in ASCII lower case.
+// "10x de R$ 259,99", "4x sans frais": a count of instalments written against its "x".
+bool mentions_instalment_count(std::string_view lowered) {
+  for (std::size_t i = lowered.find('x'); i != std::string_view::npos;
+       i = lowered.find('x', i + 1)) {
+    if (i > 0 && is_digit(lowered[i - 1]) && i + 1 < lowered.size() && lowered[i + 1] == ' ') {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool mentions_other_amount(std::string_view lowered) {
+  if (mentions_instalment_count(lowered)) return true;
   return contains_any_lower(
-      lowered,
-      {"shipping",   "delivery",   "versand",    "livraison",     "envío",      "envio",
-       "spedizione", "dostawa",    "доставка",   "total",         "fee",        "/mo",
-       "month",      "monat",      "mensual",    "/mes",          "cuota",      "installment",
-       "instalment", "bonus",      "бонус",      "save ",         "you save",   "credit",
-       "月額",       "分期",       "期",         "orders over",   "free ",      "tax)",
-       "税抜",       "+消費税",    "per kg",     "/kg",           "/ kg",       "per 100",
-       "/100",       "each",       "unit price", "prix unitaire", "grundpreis", "risparmi",
-       "sparen",     "économisez", "ahorra",     "oszczędzasz",   "экономия",   "現省",
-       "省下",       "點",         "points",     "punkte",        "punti",      "pkt"});
+             lowered,
+             // Instalments in the shop languages: a part of the price, never the price.
+             {"interest-free", "payments of", "raten", "sans frais", "juros", "rate da",
+              "termijnen", "rat po", "delbetala", "splátky", "taksit", "分割"}) ||
+         contains_any_lower(
+             lowered, {"shipping",    "delivery",   "versand",     "livraison",  "envío",
+                       "envio",       "spedizione", "dostawa",     "доставка",   "total",
+                       "fee",         "/mo",        "month",       "monat",      "mensual",
+                       "/mes",        "cuota",      "installment", "instalment", "bonus",
+                       "бонус",       "save ",      "you save",    "credit",     "月額",
+                       "分期",        "期",         "orders over", "free ",      "tax)",
+                       "税抜",        "+消費税",    "per kg",      "/kg",        "/ kg",
+                       "per 100",     "/100",       "each",        "unit price", "prix unitaire",
+                       "grundpreis",  "risparmi",   "sparen",      "économisez", "ahorra",
+                       "oszczędzasz", "экономия",   "現省",        "省下",       "點",
+                       "points",      "punkte",     "punti",       "pkt"});
 }
 
 // "€ 10 - € 20", "10–20 zł": two amounts joined by a dash (price_parser reads the
@@ -627,7 +659,8 @@ struct walk_state {
   int named_distance;  // levels below the nearest price-named ancestor, large when none
   bool struck;
   bool related;
-  bool regular;  // inside an element named for the regular price
+  bool regular;     // inside an element named for the regular price
+  bool instalment;  // inside an element named for an instalment
   bool chrome;
   bool hidden;
   bool in_h1;  // inside a heading h1: a product name ("Sleeve S/M") is no price
@@ -875,7 +908,8 @@ page_scan scan_page(const GumboNode* document) {
   page_scan scan;
   std::vector<h1_seen> h1s;
   std::size_t order = 0;
-  std::vector<walk_state> stack{{document, 0, 1000, false, false, false, false, false, false}};
+  std::vector<walk_state> stack{
+      {document, 0, 1000, false, false, false, false, false, false, false}};
   // parents[k]: the order of element k+1's parent element (0 for the root): the buy box
   // is found from these links after the walk, in time linear in the elements.
   std::vector<std::uint32_t> parents;
@@ -924,6 +958,7 @@ page_scan scan_page(const GumboNode* document) {
       if (names_related(names) || block_of_other_products(node)) inner.related = true;
       const old_price_naming naming = name_old_price(names);
       if (naming.regular) inner.regular = true;
+      if (naming.instalment) inner.instalment = true;
       if (is_struck(node, attrs, naming.old)) inner.struck = true;
       if (is_hidden(attrs)) inner.hidden = true;
       if (tag == GUMBO_TAG_H1) inner.in_h1 = true;
@@ -985,9 +1020,13 @@ page_scan scan_page(const GumboNode* document) {
             price_element e;
             e.text = text;
             e.order = order;
+            e.block = state.parent != 0 && parents[state.parent - 1] != 0
+                          ? parents[state.parent - 1]
+                          : state.parent;
             e.named = named;
             e.in_related = inner.related;  // state.related || names_related(names), known
             e.regular = inner.regular;
+            e.instalment = inner.instalment;
             e.in_chrome = inner.chrome;
             e.hidden = inner.hidden;
             // The nearest ancestor that says more than the element: "Total" in the
@@ -1024,7 +1063,10 @@ page_scan scan_page(const GumboNode* document) {
   const std::vector<std::uint32_t> last = subtree_ends(parents);
   find_buy_box(scan, parents, last, buy_controls, body_order);
   read_box_availability(scan, parents, last, nodes);
-  for (auto& e : scan.prices) e.last = e.order <= last.size() ? last[e.order - 1] : e.order;
+  for (auto& e : scan.prices) {
+    e.last = e.order <= last.size() ? last[e.order - 1] : e.order;
+    e.block_last = e.block != 0 && e.block <= last.size() ? last[e.block - 1] : e.last;
+  }
   return scan;
 }
 
@@ -1081,6 +1123,27 @@ constexpr auto not_current_labels = std::to_array<std::string_view>({
     "eski fiyat",
     "liste fiyatı",
     "piyasa fiyatı",
+    // The original price, in words.
+    "original price",
+    "originalpreis",
+    "oorspronkelijk",
+    "prix initial",
+    "prix d'origine",
+    "precio original",
+    "prezzo originale",
+    "preço original",
+    // The EU's lowest price of the last 30 days (Omnibus directive), shown beside a
+    // reduced price in every member state's language.
+    "lowest price",
+    "niedrigster",
+    "prix le plus bas",
+    "precio más bajo",
+    "prezzo più basso",
+    "laagste prijs",
+    "lägsta pris",
+    "laveste pris",
+    "nejnižší cena",
+    "preço mais baixo",
     "estimate",
     "estimated",
     "stima",
@@ -1139,10 +1202,15 @@ bool contains_any_of(std::string_view lowered, const std::array<std::string_view
 // The text of the element without what precedes the amount's own label inside a
 // context: the context "Preis: 19,99 € statt 24,99 €" starts the main price's block,
 // so only a context that starts with a label marks the element.
+// A long label ("Prezzo più basso degli ultimi 30 giorni: 79,90 €") still marks the
+// element when no other amount with a currency stands between it and the element.
 bool labelled_not_current(std::string_view text, std::string_view context) {
-  return starts_with_any(text, not_current_labels) ||
-         (!context.empty() && starts_with_any(context, not_current_labels) &&
-          context.size() < text.size() + 40);
+  if (starts_with_any(text, not_current_labels)) return true;
+  if (context.empty() || !starts_with_any(context, not_current_labels)) return false;
+  if (context.size() < text.size() + 40) return true;
+  const std::size_t at = context.find(text);
+  return at != std::string_view::npos &&
+         !parse_price(context.substr(0, at)).currency_token.has_value();
 }
 
 double nearness(std::size_t a, std::size_t b) {
@@ -1168,7 +1236,7 @@ void set_visible_features(const page_scan& scan, const price_element& e, const p
   f[feature::v_regular_named] = e.regular ? 1 : 0;
   f[feature::v_hidden] = e.hidden ? 1 : 0;
   f[feature::v_chrome] = e.in_chrome ? 1 : 0;
-  f[feature::v_other_amount] = mentions_other_amount(text) ? 1 : 0;
+  f[feature::v_other_amount] = mentions_other_amount(text) || e.instalment ? 1 : 0;
   f[feature::v_ctx_other_amount] = !context.empty() && mentions_other_amount(context) ? 1 : 0;
   f[feature::v_not_current] = labelled_not_current(text, context) ? 1 : 0;
   f[feature::v_tax_excl] = contains_any_of(text, tax_excluded_labels) ||
@@ -1199,12 +1267,80 @@ bool has_article_number(std::string_view text) {
   return false;
 }
 
-// A candidate that looks like the price to pay now, for the positional features.
-bool looks_current(const features& f) {
-  return f[feature::v_related] == 0 && f[feature::v_hidden] == 0 &&
-         f[feature::v_other_amount] == 0 && f[feature::v_not_current] == 0 &&
-         f[feature::v_tax_excl] == 0 && f[feature::v_converted] == 0 && f[feature::v_addon] == 0 &&
-         f[feature::v_zero] == 0;
+// The roles that make an amount something other than the price to pay now; a wrapper
+// of such an amount plays the same role.
+constexpr auto wrapped_roles =
+    std::to_array<feature>({feature::v_other_amount, feature::v_not_current, feature::v_tax_excl,
+                            feature::v_converted, feature::v_addon});
+
+// An element wrapped around a candidate ("<div><label><input type=checkbox> Tamper</label>
+// <span>24,90 €</span></div>") reads the same amount with more words around it, and the
+// words seldom say what the inner element's place says (the checkbox beside it, the
+// "statt" before it). So a wrapper whose amount only inner candidates with such a role
+// state takes their role: the add-on row is an add-on's price, not the first current
+// price of the buy box. Inner candidates are looked for among the next
+// max_container_look ones (nesting, not the page, bounds it); going backwards lets a
+// role climb through several wrappers.
+void inherit_wrapped_roles(std::vector<visible_candidate>& out) {
+  for (std::size_t i = out.size(); i-- > 0;) {
+    visible_candidate& v = out[i];
+    bool same_amount = false;
+    bool same_current = false;
+    std::array<bool, wrapped_roles.size()> roles{};
+    for (std::size_t j = i + 1;
+         j < out.size() && j <= i + max_container_look && out[j].order <= v.last; ++j) {
+      if (out[j].c.price != v.c.price) continue;
+      same_amount = true;
+      same_current = same_current || looks_current(out[j].f);
+      for (std::size_t r = 0; r < wrapped_roles.size(); ++r) {
+        roles[r] = roles[r] || out[j].f[wrapped_roles[r]] == 1;
+      }
+    }
+    if (!same_amount || same_current) continue;
+    for (std::size_t r = 0; r < wrapped_roles.size(); ++r) {
+      if (roles[r]) v.f[wrapped_roles[r]] = 1;
+    }
+  }
+}
+
+// True when a bare number is a piece of a price its parent writes whole: "446" and
+// "95" of "R$ <span>1</span>.<span>446</span>,<span>95</span>", the units before a
+// <sup> of cents. The parent (the element's context, when short) is its own candidate.
+bool is_fragment(const price_element& e, std::string_view amount) {
+  if (e.context.empty() || e.context.size() > max_price_text) return false;
+  const parsed_price whole = parse_price(e.context);
+  return whole.currency_token && whole.amount && *whole.amount != amount;
+}
+
+// A price named "regular" is the only price on some platforms (Shopify's
+// price-item--regular when nothing is on sale) and the replaced one on others
+// (PrestaShop's regular-price before the discounted current-price, Shopify's
+// price__regular beside price__sale). It is the replaced one when its price block (the
+// subtree of its grandparent) holds a current-looking amount not so named: returns
+// those candidates, by index. At most max_container_look * 2 candidates of a block are
+// looked at.
+std::vector<char> regular_beside_another_price(const std::vector<visible_candidate>& out) {
+  std::vector<char> replaced(out.size(), 0);
+  const auto regular = [&](std::size_t k) {
+    return looks_current(out[k].f) && out[k].f[feature::v_regular_named] == 1;
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!regular(i) || out[i].block == 0) continue;
+    // Candidates are in document order: the block's are a run from its first element.
+    const auto from = std::partition_point(
+        out.begin(), out.end(), [&](const visible_candidate& v) { return v.order < out[i].block; });
+    const auto first = static_cast<std::size_t>(from - out.begin());
+    for (std::size_t j = first;
+         j < out.size() && j < first + 2 * max_container_look && out[j].order <= out[i].block_last;
+         ++j) {
+      if (j == i || regular(j) || !looks_current(out[j].f)) continue;
+      if (out[j].c.price != out[i].c.price) {
+        replaced[i] = 1;
+        break;
+      }
+    }
+  }
+  return replaced;
 }
 
 }  // namespace
@@ -1222,10 +1358,13 @@ std::vector<visible_candidate> visible_candidates(const page_scan& scan,
     // element is named for the price and the page states its currency elsewhere.
     const bool sign = parsed.currency_token.has_value();
     if (!sign && !(e.named && !known_currency.empty())) continue;
+    if (!sign && is_fragment(e, *parsed.amount)) continue;
     if (has_article_number(e.text)) continue;
     visible_candidate v;
     v.order = e.order;
     v.last = e.last;
+    v.block = e.block;
+    v.block_last = e.block_last;
     v.c.source = "visible";
     v.c.text = e.text;
     v.c.price = parsed.amount;
@@ -1236,6 +1375,12 @@ std::vector<visible_candidate> visible_candidates(const page_scan& scan,
     set_visible_features(scan, e, parsed, v.f);
     out.push_back(std::move(v));
   }
+  // A replaced regular price is a former price, for every feature that asks.
+  const std::vector<char> replaced = regular_beside_another_price(out);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (replaced[i] != 0) out[i].f[feature::v_not_current] = 1;
+  }
+  inherit_wrapped_roles(out);
   // Where the current-looking prices sit in the buy box: the first one, and the last
   // before the add-to-cart control.
   // Only the innermost: a container's text also holds the prices beside the main one.
@@ -1283,6 +1428,153 @@ double word_overlap(std::string_view a, std::string_view b, std::string_view sep
     if (std::find(wb.begin(), wb.end(), w) != wb.end()) ++shared;
   }
   return static_cast<double>(shared) / static_cast<double>(std::min(wa.size(), wb.size()));
+}
+
+namespace {
+
+// The digits of a canonical decimal without its trailing zeros: "1349.9" -> "13499",
+// "1299900" -> "12999". Equal for every way a page writes the amount ("1.349,90 €",
+// "$1,349.90"), so comparing them is a cheap test that comes before parsing.
+std::string significant_digits(std::string_view amount) {
+  std::string out;
+  for (char c : amount) {
+    if (is_digit(c)) out.push_back(c);
+  }
+  while (!out.empty() && out.back() == '0') out.pop_back();
+  return out;
+}
+
+// True when a text node's first number is `wanted` (significant digits, see above) or,
+// with the rest of the amount in other elements, its first piece ("37" before a
+// "<sup>99</sup>"; VTEX's "R$ <span>2</span>.<span>170</span>,<span>42</span>", whose
+// piece "2" is all its node holds). A number is digits with single separators between
+// them ('.', ',', '\'', spaces, no-break and thin spaces). Every text node of the page
+// is asked, so this reads at most max_price_text bytes and finds the amount's first
+// digit with memchr before looking at any byte one by one: a paragraph without it
+// costs a vector scan, not a loop.
+bool first_number_matches(const char* text, std::string_view wanted) {
+  const std::size_t n = strnlen(text, max_price_text);
+  const auto* hit = static_cast<const char*>(std::memchr(text, wanted.front(), n));
+  if (hit == nullptr) return false;
+  const auto start = static_cast<std::size_t>(hit - text);
+  // Another number before it is the node's first.
+  for (std::size_t k = 0; k < start; ++k) {
+    if (is_digit(text[k])) return false;
+  }
+  std::array<char, max_price_text> digits{};
+  std::size_t count = 0;
+  std::size_t i = start;
+  while (i < n) {
+    if (is_digit(text[i])) {
+      digits[count++] = text[i++];
+      continue;
+    }
+    // A separator is one byte, or a two- or three-byte space (U+00A0, U+2009, U+202F).
+    std::size_t sep = 0;
+    if (text[i] == '.' || text[i] == ',' || text[i] == '\'' || text[i] == ' ') {
+      sep = 1;
+    } else if (text[i] == '\xC2' && text[i + 1] == '\xA0') {
+      sep = 2;
+    } else if (text[i] == '\xE2' && text[i + 1] == '\x80' &&
+               (text[i + 2] == '\x89' || text[i + 2] == '\xAF')) {
+      sep = 3;
+    }
+    if (sep == 0 || i + sep >= n || !is_digit(text[i + sep])) break;
+    i += sep;
+  }
+  while (count > 0 && digits[count - 1] == '0') --count;
+  const std::string_view got(digits.data(), count);
+  if (got == wanted) return true;
+  const bool ends_text = text[i] == '\0';
+  return ends_text && (count >= 2 || start == 0) && wanted.starts_with(got);
+}
+
+// True when the price text of `node` (at most max_price_text bytes) states `amount`,
+// and, with `labelled`, opens with a former-price label ("statt", "UVP", "Ord.pris").
+bool element_states(const GumboNode* node, std::string_view amount, bool labelled,
+                    price_text_buffers& buffers) {
+  price_text(node, max_price_text + 1, buffers, struck_parts::keep);
+  const std::string& text = buffers.text;
+  if (text.size() > max_price_text || !std::any_of(text.begin(), text.end(), is_digit)) {
+    return false;
+  }
+  if (labelled && !starts_with_any(lower(text), not_current_labels)) return false;
+  const parsed_price parsed = parse_price(text);
+  return parsed.amount && *parsed.amount == amount;
+}
+
+// True when an element is struck through or named for a former price (the evidence
+// scan_page reads, in one pass over its attributes).
+bool marks_former_price(const GumboNode* node) {
+  if (is_struck_tag(tag_of(node))) return true;
+  bool former = false;
+  for_each_attribute(node, [&](std::string_view name, std::string_view value) {
+    if (name == "style") {
+      former = contains_ci(value, "line-through");
+    } else if (naming_index(name) >= 0) {
+      const old_price_naming naming = name_old_price(value);
+      former = naming.old || naming.regular;
+    }
+    return !former;
+  });
+  return former;
+}
+
+// Ancestors of a matching number looked at for what marks it as a former price.
+constexpr int max_former_climb = 4;
+
+// True when the text node (whose first number has `amount`'s digits) shows `amount` as
+// a former price: inside a struck or old-price-named element whose price text states
+// it, or in a short text that opens with a former-price label and states it.
+bool shown_as_former(const GumboNode* text_node, std::string_view amount,
+                     price_text_buffers& buffers) {
+  const GumboNode* up = text_node->parent;
+  for (int level = 0; level < max_former_climb && up != nullptr && is_element(up);
+       ++level, up = up->parent) {
+    const GumboTag tag = tag_of(up);
+    if (tag == GUMBO_TAG_BODY || tag == GUMBO_TAG_HTML) break;
+    if (marks_former_price(up) && element_states(up, amount, false, buffers)) return true;
+    // The label sits in the number's element or beside it: "Ord.pris 1 495 kr",
+    // "<dt>UVP</dt><dd>89 €</dd>".
+    if (level < 2 && element_states(up, amount, true, buffers)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool shows_as_former_price(const GumboNode* document, std::string_view amount) {
+  const std::string wanted = significant_digits(amount);
+  if (wanted.empty() || document == nullptr) return false;
+  price_text_buffers buffers;
+  // Elements whose children are being walked, with the next child's index: only
+  // elements are pushed, text nodes are looked at in place.
+  struct frame {
+    const GumboVector* kids;
+    unsigned int next;
+  };
+  std::vector<frame> stack{{document->type == GUMBO_NODE_DOCUMENT ? &document->v.document.children
+                                                                  : &document->v.element.children,
+                            0}};
+  while (!stack.empty()) {
+    frame& top = stack.back();
+    if (top.next == top.kids->length) {
+      stack.pop_back();
+      continue;
+    }
+    const auto* node = static_cast<const GumboNode*>(top.kids->data[top.next++]);
+    count_work();
+    if (node->type == GUMBO_NODE_TEXT) {
+      if (first_number_matches(node->v.text.text, wanted) &&
+          shown_as_former(node, amount, buffers)) {
+        return true;
+      }
+    } else if ((node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) &&
+               !is_skipped(node->v.element.tag)) {
+      stack.push_back({&node->v.element.children, 0});
+    }
+  }
+  return false;
 }
 
 }  // namespace pricescrape::extract::detail

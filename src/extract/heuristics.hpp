@@ -22,10 +22,15 @@ struct price_element {
   bool named = false;       // class/id/itemprop/data-* says "price" on it or a close ancestor
   bool in_related = false;  // inside related / recommended / carousel / sponsored blocks
   bool regular = false;     // inside an element named for the regular price
+  bool instalment = false;  // inside an element named for an instalment ("installmentValue")
   bool in_chrome = false;   // inside <header>, <footer>, <nav> or <aside>
   bool hidden = false;      // inside display:none, [hidden] or a "hidden" class
   bool beside_choice = false;  // a checkbox or radio button sits beside it: an add-on's price
   std::size_t last = 0;        // the order of its last descendant element (set after the walk)
+  // Its price block: the subtree of its grandparent, as the range of element orders it
+  // spans ("regular-price" and "current-price" of one block sit in it together).
+  std::size_t block = 0;
+  std::size_t block_last = 0;  // set after the walk
   std::string context;         // its parent's text, when short: "3 x $806 (instalments)"
   std::string why;             // what made it a candidate
 };
@@ -61,7 +66,9 @@ struct visible_candidate {
   candidate c;
   features f;
   std::size_t order = 0;
-  std::size_t last = 0;  // the order of the element's last descendant
+  std::size_t last = 0;   // the order of the element's last descendant
+  std::size_t block = 0;  // its price block (price_element::block)
+  std::size_t block_last = 0;
 };
 
 // One walk over the document (explicit stack, no recursion), and a linear pass over
@@ -75,6 +82,15 @@ page_scan scan_page(const GumboNode* document);
 std::vector<visible_candidate> visible_candidates(const page_scan& scan,
                                                   std::string_view default_currency,
                                                   std::string_view known_currency);
+
+// True when the page shows `amount` (a canonical decimal) as a former price: struck
+// through, in an element named for the old, list or regular price, or after a label
+// such as "statt", "UVP" or "Ord.pris". Structured data stating that amount states the
+// regular price while the page sells at another, so it cannot settle the price without
+// the visible scan. Cheap next to scan_page: one walk over the nodes, reading at most a
+// short prefix of each text node; only a text whose number has the amount's digits is
+// looked at further (its few nearest ancestors).
+bool shows_as_former_price(const GumboNode* document, std::string_view amount);
 
 // How many words two names share, over the word count of the shorter, between 0 and 1.
 // Words are split at any of `separators`, compared in ASCII lower case, and words of one

@@ -111,6 +111,17 @@ struct features {
   }
 };
 
+// A visible candidate that looks like the price to pay now: not in a related block,
+// hidden, labelled as a fee, a former, before-tax or converted amount, an add-on's
+// price, or 0. The positional features and the agreement with the buy box count only
+// such candidates.
+inline bool looks_current(const features& f) {
+  return f[feature::v_related] == 0 && f[feature::v_hidden] == 0 &&
+         f[feature::v_other_amount] == 0 && f[feature::v_not_current] == 0 &&
+         f[feature::v_tax_excl] == 0 && f[feature::v_converted] == 0 && f[feature::v_addon] == 0 &&
+         f[feature::v_zero] == 0;
+}
+
 // True for the features only a scan of the visible page can set on a structured
 // candidate; the fast path bounds them instead of computing them.
 constexpr bool needs_visible_scan(feature f) {

@@ -220,6 +220,205 @@ TEST(Extractor, StructuredCurrencySettlesVisibleKroner) {
   EXPECT_TRUE(seen);
 }
 
+// ---- issue 11: the buy box and sale prices ----------------------------------------------
+
+// The explained candidate stating `price` first in the list (best first), or null.
+const candidate* explained(const extraction& r, std::string_view price,
+                           std::string_view text = {}) {
+  for (const auto& c : r.candidates) {
+    if (c.price == price && (text.empty() || c.text == text)) return &c;
+  }
+  return nullptr;
+}
+
+bool has_feature(const candidate& c, std::string_view name) {
+  return std::any_of(c.features.begin(), c.features.end(),
+                     [&](const auto& f) { return f.first == name; });
+}
+
+// The issue's own example: add-on rows with a checkbox before the main price. The row's
+// text wraps the add-on's price, so it is an add-on's price too, not the first current
+// price of the buy box.
+TEST(Extractor, AddOnRowIsNotTheFirstPriceInTheBuyBox) {
+  const std::string body = R"(<html lang="de"><body><div class="buy">
+    <h1>Siebträger DB-9</h1>
+    <div class="options">
+      <div class="option"><label><input type="checkbox" name="x"> Tamper 58 mm</label>
+        <span class="product-detail-price">24,90 €*</span></div>
+      <div class="option"><label><input type="checkbox" name="y"> Milchkanne</label>
+        <span class="product-detail-price">19,90 €*</span></div>
+    </div>
+    <p class="product-detail-price">1.349,90 €*</p>
+    <button class="btn-buy">In den Warenkorb</button></div></body></html>)";
+  const extraction r = extract_product({body, "", "https://shop.example.de/p"}, {.explain = true});
+  EXPECT_EQ(r.found.price, "1349.9");
+  EXPECT_EQ(r.found.currency, "EUR");
+  const candidate* row = explained(r, "24.9", "Tamper 58 mm 24,90 €*");
+  ASSERT_NE(row, nullptr);
+  EXPECT_TRUE(has_feature(*row, "v_addon")) << row->why;
+  EXPECT_FALSE(has_feature(*row, "v_first_in_box")) << row->why;
+  const candidate* main = explained(r, "1349.9");
+  ASSERT_NE(main, nullptr);
+  EXPECT_TRUE(has_feature(*main, "v_first_in_box")) << main->why;
+}
+
+// During a sale the JSON-LD keeps the regular price, which the page shows struck through:
+// it may not settle the price, and it loses to the sale price even without a buy box
+// (no h1 here) through st_struck_shown.
+TEST(Extractor, JsonLdRegularPriceLosesToTheShownSalePrice) {
+  const std::string body = R"(<html lang="pl"><head><script type="application/ld+json">
+    {"@type":"Product","name":"Buty Beskid","offers":{"@type":"Offer","price":"145.50",
+     "priceCurrency":"PLN","availability":"https://schema.org/InStock"}}</script></head><body>
+    <div class="product-name">Buty Beskid</div>
+    <p class="price"><del><span class="amount">145,50 zł</span></del>
+    <ins><span class="amount">97,00 zł</span></ins></p></body></html>)";
+  const extraction r = extract_product({body, "", "https://sklep.example.pl/p"}, {.explain = true});
+  EXPECT_EQ(r.found.price, "97");
+  EXPECT_EQ(r.found.currency, "PLN");
+  EXPECT_EQ(r.found.source, "visible");
+  EXPECT_TRUE(r.times.visible_scan);
+  const candidate* structured = explained(r, "145.5");
+  ASSERT_NE(structured, nullptr);
+  EXPECT_EQ(structured->source, "jsonld");
+  EXPECT_TRUE(has_feature(*structured, "st_struck_shown")) << structured->why;
+  // --explain says why structured data did not settle it.
+  const auto none = std::find_if(r.candidates.begin(), r.candidates.end(),
+                                 [](const candidate& c) { return c.source == "none"; });
+  ASSERT_NE(none, r.candidates.end());
+  EXPECT_NE(none->why.find("shows as the former price"), std::string::npos) << none->why;
+  // The same page on the fast path gives the same product.
+  EXPECT_EQ(extract_product({body, "", "https://sklep.example.pl/p"}).found, r.found);
+}
+
+// The cheap check keeps the fast path where structured data agrees with the page: an
+// old price struck beside the structured (current) price is no reason to scan.
+TEST(Extractor, StruckOtherAmountKeepsTheFastPath) {
+  const std::string body = R"(<html><head><script type="application/ld+json">
+    {"@type":"Product","name":"Kettle","offers":{"price":"39.99","priceCurrency":"GBP",
+     "availability":"https://schema.org/InStock"}}</script></head><body><h1>Kettle</h1>
+    <p class="price"><s>£49.99</s> £39.99</p><p>Was £49.99, now £39.99</p></body></html>)";
+  const extraction r = extract_product({body, "", ""});
+  EXPECT_EQ(r.found.price, "39.99");
+  EXPECT_EQ(r.found.source, "jsonld");
+  EXPECT_FALSE(r.times.visible_scan);
+}
+
+// What the check recognises as a former price: each page shows the structured amount
+// only that way, so each must be scanned and sold at the other price.
+TEST(Extractor, FormerPriceShownEveryWayStopsSettling) {
+  const std::string head = R"(<html lang="nl"><head><script type="application/ld+json">
+    {"@type":"Product","name":"Pannenset","offers":{"price":"196","priceCurrency":"EUR",
+     "availability":"https://schema.org/InStock"}}</script></head><body><h1>Pannenset</h1>)";
+  const std::string tail = R"(<button class="add-to-cart">In winkelwagen</button></body></html>)";
+  const std::vector<std::string> shown = {
+      // a label in the same element
+      R"(<div class="price"><span class="price">€ 163,-</span><div>Adviesprijs € 196,-</div></div>)",
+      // a label in the element before, in a definition list
+      R"(<span class="price">€ 163,-</span><dl><dt>Adviesprijs</dt><dd>€ 196,-</dd></dl>)",
+      // named for the old price (Magento's old-price, data-price-type="oldPrice")
+      R"(<span class="price">€ 163,-</span><span data-price-type="oldPrice"><span>€ 196,00</span></span>)",
+      // struck by style
+      R"(<span class="price">€ 163,-</span><span style="text-decoration: line-through">€ 196</span>)",
+      // "original" in words (Zalando's "Oorspronkelijk")
+      R"(<span class="price">€ 163,-</span><p>Oorspronkelijk: <span>€ 196,00</span></p>)",
+      // split over elements, every group apart (VTEX), struck by class
+      R"(<span class="price">€ 163,-</span><span class="list-price strike">€ <span>1</span><span>96</span>,<span>00</span></span>)",
+  };
+  for (const auto& block : shown) {
+    const std::string body = head + block + tail;
+    const extraction r = extract_product({body, "", "https://winkel.example.nl/p"});
+    EXPECT_TRUE(r.times.visible_scan) << block;
+    EXPECT_EQ(r.found.price, "163") << block;
+    EXPECT_EQ(r.found.currency, "EUR") << block;
+  }
+}
+
+// Instalments named so in the markup ("installmentValue") are a part of the price, and so
+// are "3x de R$ 482,32 sem juros" and "10x de": whatever their own text says.
+TEST(Extractor, InstalmentIsNotThePrice) {
+  const std::string body = R"(<html lang="pt-BR"><body><h1>Smartphone A54</h1>
+    <div class="installments"><span class="installmentValue">R$ 482,32</span></div>
+    <div>ou 10x de <b>R$ 144,70</b> sem juros</div>
+    <span class="selling-price">R$ 1.446,95</span>
+    <button>Adicionar ao carrinho</button></body></html>)";
+  const extraction r =
+      extract_product({body, "", "https://loja.example.com.br/p"}, {.explain = true});
+  EXPECT_EQ(r.found.price, "1446.95");
+  EXPECT_EQ(r.found.currency, "BRL");
+  for (const char* part : {"482.32", "144.7"}) {
+    const candidate* c = explained(r, part);
+    ASSERT_NE(c, nullptr) << part;
+    EXPECT_TRUE(has_feature(*c, "v_other_amount") || has_feature(*c, "v_ctx_other_amount"))
+        << c->why;
+  }
+}
+
+// The groups of a price split over elements are no prices of their own: "1" and "446" of
+// "R$ <span>1</span>.<span>446</span>,<span>95</span>" would be bare named numbers.
+TEST(Extractor, PieceOfASplitPriceIsNoCandidate) {
+  const std::string body = R"(<html lang="pt-BR"><head><script type="application/ld+json">
+    {"@type":"Product","name":"Smartphone A54","offers":{"price":"1446.95","priceCurrency":"BRL"}}
+    </script></head><body><h2>Smartphone A54</h2>
+    <span class="sellingPrice"><span class="currencyCode">R$</span>&nbsp;<span class="currencyInteger">1</span><span class="currencyGroup">.</span><span class="currencyInteger">446</span><span class="currencyDecimal">,</span><span class="currencyFraction">95</span></span>
+    </body></html>)";
+  const extraction r = extract_product({body, "", ""}, {.explain = true});
+  EXPECT_EQ(r.found.price, "1446.95");
+  for (const auto& c : r.candidates) {
+    if (c.source != "visible") continue;
+    EXPECT_EQ(c.price, "1446.95") << c.text;
+  }
+  const candidate* whole = explained(r, "1446.95", "R$1.446,95");
+  ASSERT_NE(whole, nullptr);
+  EXPECT_EQ(whole->source, "visible");
+}
+
+// "regular" names the replaced price beside a discounted one in the same price block
+// (PrestaShop), and the only price where it stands alone (Shopify's price-item--regular).
+TEST(Extractor, RegularNamedPriceIsReplacedOnlyBesideAnotherPrice) {
+  const std::string sale = R"(<html lang="es"><body><div class="product"><h1>Freidora 5 L</h1>
+    <div class="product-prices"><div class="product-discount"><span class="regular-price">€2.659,35</span></div>
+    <div class="product-price has-discount"><div class="current-price"><span class="current-price-value">€1.772,90</span>
+    <span class="discount">-12%</span></div></div></div>
+    <button class="add-to-cart">Añadir al carrito</button></div></body></html>)";
+  EXPECT_EQ(extract_product({sale, "", "https://tienda.example.es/p"}).found.price, "1772.9");
+  // Shopify's Dawn keeps the regular price in the markup beside the sale price (CSS hides
+  // it); the block holding both makes it the replaced one, so the JSON-LD stating it
+  // does not agree with a current price.
+  const std::string dawn = R"(<html lang="en"><head><script type="application/ld+json">
+    {"@type":"Product","name":"Camp Stool","offers":{"price":"64.00","priceCurrency":"USD",
+     "availability":"https://schema.org/InStock"}}</script></head><body><div class="product">
+    <h1>Camp Stool</h1><div class="price price--on-sale"><div class="price__container">
+    <div class="price__regular"><span class="price-item price-item--regular">$64.00 USD</span></div>
+    <div class="price__sale"><s class="price-item price-item--regular">$64.00 USD</s>
+    <span class="price-item price-item--sale">$48.00 USD</span></div></div></div>
+    <button class="product-form__submit">Add to cart</button></div></body></html>)";
+  EXPECT_EQ(extract_product({dawn, "", "https://stools.example.com/p"}).found.price, "48");
+  const std::string alone = R"(<html lang="it"><body><div class="product"><h1>Scarpe Fulmine</h1>
+    <div class="price"><div class="price__regular"><span class="price-item price-item--regular">EUR 5,99</span></div></div>
+    <a class="add-to-cart" href="/cart">Aggiungi al carrello</a>
+    <div class="bundle-offer"><div class="card"><a href="/a/0">Filtro</a>
+    <p class="price-item price-item--regular">EUR 0,95</p><button>Aggiungi al carrello</button></div>
+    <div class="card"><a href="/a/1">Custodia</a>
+    <p class="price-item price-item--regular">EUR 0,49</p><button>Aggiungi al carrello</button></div></div>
+    </div></body></html>)";
+  EXPECT_EQ(extract_product({alone, "", "https://negozio.example.it/p"}).found.price, "5.99");
+}
+
+// The EU's "lowest price of the last 30 days" beside a reduced price is no price to pay,
+// even first in the buy box.
+TEST(Extractor, LowestPriceOfThirtyDaysIsNotCurrent) {
+  const std::string body = R"(<html lang="it"><body><div class="product"><h1>Zaino 35 L</h1>
+    <div class="omnibus">Prezzo più basso degli ultimi 30 giorni: <span class="price">79,90 €</span></div>
+    <div class="current-price"><span class="price">84,90 €</span></div>
+    <button class="add-to-cart">Aggiungi al carrello</button></div></body></html>)";
+  const extraction r =
+      extract_product({body, "", "https://negozio.example.it/p"}, {.explain = true});
+  EXPECT_EQ(r.found.price, "84.9");
+  const candidate* lowest = explained(r, "79.9");
+  ASSERT_NE(lowest, nullptr);
+  EXPECT_TRUE(has_feature(*lowest, "v_not_current")) << lowest->why;
+}
+
 TEST(Extractor, TitleFallsBackToTitleElement) {
   const std::string body = "<html><head><title>  Just a\n title </title></head></html>";
   EXPECT_EQ(extract_product({body, "", ""}).found.title, "Just a title");
