@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A typical Scrapy price spider, run in one process with CrawlerProcess.
 
-  scrapy_peer.py --urls FILE --out FILE [-c 10]
+  scrapy_peer.py --urls FILE --out FILE [-c 10] [--autothrottle]
 
 CONCURRENT_REQUESTS and CONCURRENT_REQUESTS_PER_DOMAIN = c, no delay, no robots.txt,
-no telnet console, default middlewares otherwise (compression, retries, cookies). The
+no telnet console, default middlewares otherwise (compression, retries, cookies).
+--autothrottle turns on AUTOTHROTTLE_ENABLED and nothing else, as a user uncommenting
+it in settings.py would (start delay 5 s, target concurrency 1.0, max delay 60 s). The
 page is read with Scrapy's own selectors (parsel over lxml) through the shared typical
 extractor. Scrapy's default TLS context factory does not verify certificates, so no CA
 is passed. Writes one JSON line per URL: url, status, price, currency, error.
@@ -61,11 +63,13 @@ if __name__ == "__main__":
     ap.add_argument("--urls", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("-c", "--concurrency", type=int, default=10)
+    ap.add_argument("--autothrottle", action="store_true", help="AUTOTHROTTLE_ENABLED, its other settings default")
     a = ap.parse_args()
     process = CrawlerProcess(settings={
         "CONCURRENT_REQUESTS": a.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": a.concurrency,
         "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": a.autothrottle,
         "ROBOTSTXT_OBEY": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
