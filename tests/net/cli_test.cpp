@@ -438,13 +438,15 @@ TEST(CliOutput, StdoutOnAFullDeviceExitsThreeNamingTheCause) {
   EXPECT_NE(r.err.find("cannot write to stdout: No space left on device"), std::string::npos)
       << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;  // the cause, and no "50 ok" summary
-  // The batch stopped at the first failed write. Requests out by then: job 0, the jobs
-  // that fetched while it was extracted, bounded by the body slots (concurrency +
-  // extraction threads, one per core), and one more: job 0 gives its body slot back
-  // before its record is written, so one job can take it and send first (seen under ASan).
+  // The batch stopped at the first failed write, not after the 50. Requests out by then:
+  // job 0, the jobs that fetched while it was extracted (bounded by the body slots:
+  // concurrency + extraction threads), and the jobs that took the slots of later jobs
+  // finishing before job 0 (their records wait in the reorder buffer, unwritten): when
+  // job 0's page is the slow one under a loaded machine, a few more. 10 of 50 leaves that
+  // race room and still fails a batch that goes on fetching.
   const int sent = shop_requests() - before;
   EXPECT_GE(sent, 1);
-  EXPECT_LE(sent, 2 + static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_LE(sent, 10);
 }
 
 TEST(CliOutput, ClosedStdoutIsRefusedBeforeAnyRequest) {
