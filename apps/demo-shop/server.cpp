@@ -230,6 +230,7 @@ class router {
       return raw_reply{"HTTP/1.1 2OO NOT-A-STATUS\r\nfoo\r\n\r\n", false, {}, {}};
     }
     if (name == "echo-headers") return echo_headers();
+    if (name.starts_with("versioned/")) return versioned(path);
     if (auto hostile = hostile_route(name)) return std::move(*hostile);
     return not_found(path);
   }
@@ -269,6 +270,23 @@ class router {
     auto res = start(http::status::ok);
     res.set(http::field::content_type, "text/html; charset=utf-8");
     res.body() = priced_page(price_param("1.00"));
+    return finish(std::move(res));
+  }
+
+  // The versioned price under its ETag, or a 304 when If-None-Match names that ETag.
+  string_response versioned(std::string_view path) const {
+    auto& v = state_.versioned;
+    ++v.hits[std::string(path)];
+    if (req_[http::field::if_none_match] == v.etag) {
+      ++v.not_modified;
+      auto res = start(http::status::not_modified);
+      res.set(http::field::etag, v.etag);
+      return finish(std::move(res));
+    }
+    auto res = start(http::status::ok);
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.set(http::field::etag, v.etag);
+    res.body() = priced_page(v.price);
     return finish(std::move(res));
   }
 
@@ -813,6 +831,35 @@ string_response set_robots(shop_state& state, const request& req, std::string_vi
   return json_response(req, http::status::ok, nlohmann::json{{"robots", host}}.dump());
 }
 
+// /__versioned/set?price=P&etag=E: what /__fault/versioned/* shows from now on (the
+// counts stay).
+string_response set_versioned(shop_state& state, const request& req, std::string_view query) {
+  auto& v = state.versioned;
+  if (auto price = query_param(query, "price")) v.price = *price;
+  if (auto etag = query_param(query, "etag")) v.etag = "\"" + *etag + "\"";
+  return json_response(req, http::status::ok,
+                       nlohmann::json{{"price", v.price}, {"etag", v.etag}}.dump());
+}
+
+// /__versioned/stats: requests and 304s over /__fault/versioned/*, and each path's count.
+string_response versioned_stats(shop_state& state, const request& req) {
+  const auto& v = state.versioned;
+  std::uint64_t requests = 0;
+  std::uint64_t most = 0;
+  auto hits = nlohmann::json::object();
+  for (const auto& [path, n] : v.hits) {
+    requests += n;
+    most = std::max(most, n);
+    hits[path] = n;
+  }
+  nlohmann::ordered_json body = {{"requests", requests},
+                                 {"not_modified", v.not_modified},
+                                 {"paths", v.hits.size()},
+                                 {"max_per_path", most},
+                                 {"hits", std::move(hits)}};
+  return json_response(req, http::status::ok, body.dump());
+}
+
 // The routes that report or reset counters: answered before any counting, so that
 // reading the counters never changes them. nullopt for every other path.
 std::optional<string_response> admin_response(shop_state& state, const request& req) {
@@ -830,6 +877,8 @@ std::optional<string_response> admin_response(shop_state& state, const request& 
                          nlohmann::json{{"reset", host.empty() ? "all" : host}}.dump());
   }
   if (path == "/__limit/robots") return set_robots(state, req, query);
+  if (path == "/__versioned/set") return set_versioned(state, req, query);
+  if (path == "/__versioned/stats") return versioned_stats(state, req);
   return std::nullopt;
 }
 

@@ -26,6 +26,15 @@ struct shop_stats {
 
 // Everything a connection needs besides its socket. Shared by every session, so frames
 // that the io_context destroys at shutdown can still touch it after the server is gone.
+// /__fault/versioned/ANY: pages that all show one price under one ETag, which a test
+// changes between runs (/__versioned/set), with each path's requests counted.
+struct versioned_pages {
+  std::string price = "5.00";
+  std::string etag = "\"v1\"";
+  std::unordered_map<std::string, std::uint64_t> hits;  // requests per path
+  std::uint64_t not_modified = 0;                       // 304s sent
+};
+
 struct shop_state {
   shop_state(content_store pages, boost::asio::ssl::context tls_context, bool log_requests)
       : content(std::move(pages)), tls(std::move(tls_context)), verbose(log_requests) {}
@@ -41,6 +50,7 @@ struct shop_state {
   std::unordered_map<std::string, std::uint64_t> status_hits;
   // What each Host name was sent, its /__limit/ buckets and its robots.txt settings.
   traffic_book traffic;
+  versioned_pages versioned;
 };
 
 struct server_options {

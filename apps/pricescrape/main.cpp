@@ -12,6 +12,9 @@
 #include <pricescrape/output/file_output.hpp>
 #include <pricescrape/output/sink.hpp>
 #include <pricescrape/output/writer.hpp>
+#include <pricescrape/state/resume_source.hpp>
+#include <pricescrape/state/run_recorder.hpp>
+#include <pricescrape/state/store.hpp>
 #include <pricescrape/url_source.hpp>
 
 #include <spdlog/spdlog.h>
@@ -19,10 +22,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <variant>
+#include <vector>
 
 #include <unistd.h>
 
@@ -160,9 +167,9 @@ void commit_output(output::file_output& file, batch_summary& summary) {
 // --stats: written even when the run failed or was interrupted, as that is when it is
 // read. A stats file that cannot be written is an output error.
 int write_run_stats(cli::stats_output& target, const batch_summary& summary, int code,
-                    const cli::nightly_options& nightly) {
+                    const cli::nightly_options& nightly, const state::change_counts* changes) {
   const cli::run_stats stats{summary, code, nightly.max_errors ? &*nightly.max_errors : nullptr,
-                             nullptr};
+                             changes};
   try {
     target.write(cli::stats_json(stats));
   } catch (const output::output_error& e) {
@@ -185,6 +192,80 @@ std::ifstream open_input(const std::string& path) {
   return file;
 }
 
+// --state: the lock, the store, and this run's id (a new run, or the unfinished one
+// --resume continues). The lock comes first, so a locked run touches nothing.
+struct state_session {
+  state::run_lock lock;
+  std::optional<state::store> db;
+  std::int64_t run_id = 0;
+  std::optional<state::unfinished_run> resumed;
+};
+
+std::variant<state_session, int> open_state(const cli::scrape_command& cmd) {
+  auto locked = cli::lock_state_or_exit(*cmd.nightly.state);
+  if (auto* code = std::get_if<int>(&locked)) return *code;
+  state_session s{std::move(std::get<state::run_lock>(locked)), {}, 0, {}};
+  try {
+    s.db.emplace(*cmd.nightly.state);
+    // Stdin cannot be resumed (refused with --resume); its runs are never found again.
+    const auto id =
+        cmd.input == "-" ? state::input_identity{"-", 0, ""} : state::identify_input(cmd.input);
+    if (cmd.nightly.resume) {
+      s.resumed = s.db->find_unfinished_run(id);
+      if (!s.resumed)
+        spdlog::info("--resume: no unfinished run of '{}'; starting from the top", cmd.input);
+    }
+    s.run_id = s.resumed ? s.resumed->id : s.db->begin_run(id, std::chrono::system_clock::now());
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return exit_usage;
+  }
+  if (s.resumed)
+    spdlog::info("resuming run {}: {} record(s) committed before, not fetched again", s.run_id,
+                 s.resumed->committed.size());
+  return s;
+}
+
+// Marks the run finished once its output is complete: not after an interrupt or a
+// failed output, so the run stays resumable.
+void finish_state_run(state_session& st, batch_summary& summary) {
+  if (summary.output_failed || summary.interrupted) return;
+  try {
+    st.db->finish_run(st.run_id, std::chrono::system_clock::now());
+  } catch (const output::output_error& e) {
+    summary.output_failed = output_failure{e.what(), e.error_number()};
+  }
+}
+
+// The batch, with the state's hooks, sink and resume source when --state is given.
+batch_summary scrape_batch(const cli::scrape_command& cmd, std::istream& in, output::writer& out,
+                           state_session* st, const progress_fn& on_progress,
+                           std::optional<state::change_counts>& changes) {
+  if (!st) {
+    url_source source(in);
+    return run_batch(source, out, cmd.engine, on_progress);
+  }
+  state::change_filter_writer filtered(out, cmd.nightly.only_changed);
+  state::recorder_options options;
+  options.min_change = cmd.nightly.min_change;
+  if (st->resumed) options.committed = st->resumed->committed;
+  std::optional<state::run_recorder> recorder(std::in_place, *st->db, st->run_id, options);
+  std::unique_ptr<job_source> source;
+  if (st->resumed)
+    source = std::make_unique<state::resume_source>(in, *cmd.nightly.state, st->run_id,
+                                                    st->resumed->committed);
+  else
+    source = std::make_unique<url_source>(in);
+  engine_options engine = cmd.engine;
+  engine.hooks = &*recorder;
+  ordered_writer_sink ordered(filtered);
+  record_sink* const sinks[] = {&ordered, &*recorder};
+  auto summary = run_batch(*source, sinks, engine, on_progress);
+  recorder.reset();  // the state thread ends here: the store is this thread's again
+  changes = filtered.counts();
+  return summary;
+}
+
 int run_scrape(const cli::scrape_command& cmd) {
   std::ifstream file;
   std::istream* in = &std::cin;
@@ -196,6 +277,13 @@ int run_scrape(const cli::scrape_command& cmd) {
     file = open_input(cmd.input);
     if (!file) return exit_usage;
     in = &file;
+  }
+
+  std::optional<state_session> st;
+  if (cmd.nightly.state) {
+    auto opened = open_state(cmd);
+    if (auto* code = std::get_if<int>(&opened)) return *code;
+    st.emplace(std::move(std::get<state_session>(opened)));
   }
 
   std::optional<output::file_output> out_file;
@@ -230,11 +318,12 @@ int run_scrape(const cli::scrape_command& cmd) {
   progress_fn on_progress;
   if (bar) on_progress = [&bar](const progress_event& e) { bar->update(e); };
 
-  auto writer = output::make_writer(cmd.format, output::schema::fetch, *out);
-  url_source source(*in);
+  auto writer = output::make_writer(cmd.format, output::schema::fetch, *out,
+                                    {.change_fields = st.has_value()});
   batch_summary summary;
+  std::optional<state::change_counts> changes;
   try {
-    summary = run_batch(source, *writer, cmd.engine, on_progress);
+    summary = scrape_batch(cmd, *in, *writer, st ? &*st : nullptr, on_progress, changes);
   } catch (const std::exception& e) {
     bar.reset();
     spdlog::error("{}", e.what());
@@ -242,6 +331,7 @@ int run_scrape(const cli::scrape_command& cmd) {
   }
   bar.reset();
   if (!summary.output_failed && out_file) commit_output(*out_file, summary);
+  if (st) finish_state_run(*st, summary);
   int code = cli::exit_code_for(summary, cmd.nightly.max_errors);
   if (summary.output_failed) {
     code = output_failed(*summary.output_failed, !out_file);
@@ -253,7 +343,8 @@ int run_scrape(const cli::scrape_command& cmd) {
     // table is read by people and by bench/run.
     if (cmd.profile) std::cerr << profile_table(summary) << std::flush;
   }
-  if (stats_out) code = write_run_stats(*stats_out, summary, code, cmd.nightly);
+  if (stats_out)
+    code = write_run_stats(*stats_out, summary, code, cmd.nightly, changes ? &*changes : nullptr);
   return end_process(code, summary);
 }
 

@@ -51,7 +51,7 @@ struct nightly_options {
 // the engine to look up, annotate and commit records. Until it does, the binary does
 // not offer them (a half-working --state would be worse than none); the lead sets this
 // to true when engine wiring lands. --max-errors and --stats work today.
-inline constexpr bool state_options_wired = false;
+inline constexpr bool state_options_wired = true;
 
 // Registers the nightly options on the scrape command (the state ones only when
 // `with_state`), with the raw values kept in `raw` until finish_nightly_options.

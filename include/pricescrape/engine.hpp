@@ -4,6 +4,7 @@
 
 #include <pricescrape/error.hpp>
 #include <pricescrape/extract/extractor.hpp>
+#include <pricescrape/fetch_hooks.hpp>
 #include <pricescrape/http/client.hpp>
 #include <pricescrape/job_source.hpp>
 #include <pricescrape/output/record.hpp>
@@ -77,7 +78,8 @@ struct engine_options {
   // throttled host's slow URLs hold the output back, not the other hosts' work: these
   // are small, so many may wait. 0 = 65536 (about 40 MiB at most).
   std::size_t reorder_window = 0;
-  bool handle_signals = true;  // SIGINT/SIGTERM stop the batch (off in tests)
+  bool handle_signals = true;    // SIGINT/SIGTERM stop the batch (off in tests)
+  fetch_hooks* hooks = nullptr;  // conditional requests and change annotation (--state)
   http::client_options http;
   politeness_options politeness;
 };

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <pricescrape/error.hpp>
+#include <pricescrape/output/record.hpp>
 
 namespace pricescrape {
 
@@ -20,6 +21,9 @@ struct job {
   // URL names a port other than its scheme's default. Empty when `invalid` is set.
   std::string host;
   std::optional<scrape_error> invalid;  // the line is not a usable URL: why
+  // A record the source already has (a resumed run's committed one): not fetched, handed
+  // to the sinks as it is.
+  std::optional<output::record> finished;
 };
 
 class job_source {

@@ -102,7 +102,8 @@ attempt_outcome assess(http::fetch_result& result, steady_clock::duration latenc
 }
 
 asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& host,
-                                             std::size_t index, const std::string& url) {
+                                             std::size_t index, const std::string& url,
+                                             const http::header_list& headers) {
   polite_fetch out;
   time_point not_before{};
   for (int attempt = 1;; ++attempt) {
@@ -118,7 +119,9 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
     http::fetch_result page;
     {
       count_guard in_flight(c.in_flight);
-      page = co_await c.client.fetch(url);
+      // A named request: g++ 12 destroys a temporary in a co_await expression twice.
+      http::request req{url, headers, false};
+      page = co_await c.client.fetch(std::move(req));
     }
     t.global.reset();
     const auto outcome = assess(page, steady::now() - t.sent_at);

@@ -44,9 +44,11 @@ struct polite_fetch {
   bool never_sent = false;  // cancelled or failed before any request went out
 };
 
-// Attempts until one succeeds, the policy gives up, or the batch stops.
+// Attempts until one succeeds, the policy gives up, or the batch stops; every attempt
+// sends `headers` besides the standard ones (a conditional request's validators).
 asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& host,
-                                             std::size_t index, const std::string& url);
+                                             std::size_t index, const std::string& url,
+                                             const http::header_list& headers = {});
 
 // With --robots: fetches the host's robots.txt once (the host's other requests wait for
 // it), then says whether `url` may be fetched; an error (robots, or cancelled) if not.

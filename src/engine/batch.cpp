@@ -11,13 +11,16 @@
 #include "engine/scheduler.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include <sys/resource.h>
@@ -160,9 +163,61 @@ asio::awaitable<void> extract_into(batch& b, output::record& r, http::fetch_resu
   }
 }
 
+// Starts the hooks' before_fetch; its answer is posted to the io thread, on an executor
+// that counts as outstanding work, so io.run() keeps going while the hooks look up.
+// A named type, not a lambda: g++ 12 mishandles lambda temporaries in co_await.
+struct hooks_initiation {
+  fetch_hooks* hooks;
+  const job* j;
+  asio::any_io_executor io;
+
+  template <class Handler>
+  void operator()(Handler handler) const {
+    auto held = std::make_shared<Handler>(std::move(handler));
+    auto tracked = asio::prefer(io, asio::execution::outstanding_work.tracked);
+    hooks->before_fetch(*j, [held, tracked](fetch_prior prior) {
+      asio::post(tracked, [held, p = std::move(prior)]() mutable { (*held)(std::move(p)); });
+    });
+  }
+};
+
+// The hooks' before_fetch, awaited: they answer from their own thread, and the job
+// resumes on the io thread.
+asio::awaitable<fetch_prior> ask_hooks(fetch_hooks& hooks, const job& j) {
+  const auto io = co_await asio::this_coro::executor;
+  const hooks_initiation start{&hooks, &j, io};
+  fetch_prior prior =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(fetch_prior)>(
+          start, asio::use_awaitable);
+  co_return prior;
+}
+
+// A 304 to our conditional request is a success that repeats what was stored.
+void repeat_not_modified(output::record& r, http::fetch_result& page, const fetch_prior& prior) {
+  const auto& stored = *prior.not_modified;
+  page.error.reset();
+  r.price = stored.price;
+  r.currency = stored.currency;
+  r.availability = stored.availability;
+  r.title = stored.title;
+  r.source = stored.source;
+  if (!r.price) r.error = scrape_error{error_kind::no_price, "no price found on the page"};
+}
+
+bool is_not_modified(const http::fetch_result& page, const fetch_prior& prior) {
+  return prior.not_modified && page.status == 304 && page.error &&
+         page.error->kind == error_kind::http_status;
+}
+
 // One job from admission to its record; nullopt when the job is dropped (it never
 // started and lies beyond every started one: see attempt_context::max_started).
 asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
+  if (j.finished) {
+    // A resumed run's committed record: written again, never fetched again.
+    b.mark_started(j.index);
+    j.finished->index = j.index;
+    co_return std::move(j.finished);
+  }
   output::record r = base_record(j);
   if (j.invalid) {
     b.mark_started(j.index);
@@ -183,7 +238,9 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
   }
   // The body slot comes back with the page and is held until its extraction ends: it
   // bounds the pages in memory at concurrency + pool threads (see scheduler::admit).
-  auto fetched = co_await fetch_politely(b, host, j.index, j.url);
+  fetch_prior prior;
+  if (b.options.hooks) prior = co_await ask_hooks(*b.options.hooks, j);
+  auto fetched = co_await fetch_politely(b, host, j.index, j.url, prior.headers);
   // Only an interrupt drops a job; a host given up on still gives each URL its record.
   if (fetched.never_sent && b.stopping && !b.started_at_or_above(j.index)) co_return std::nullopt;
   b.mark_started(j.index);
@@ -192,11 +249,15 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
       fetched.page.final_url.empty() ? std::nullopt : std::optional(fetched.page.final_url);
   r.status = fetched.page.status;
   r.attempts = fetched.page.attempts;
-  if (fetched.page.error)
+  auto fields = std::move(fetched.page.fields);
+  if (is_not_modified(fetched.page, prior))
+    repeat_not_modified(r, fetched.page, prior);
+  else if (fetched.page.error)
     r.error = std::move(fetched.page.error);
   else
     co_await extract_into(b, r, std::move(fetched.page));
   fetched.body_slot.reset();  // the body is gone: moved to the pool and freed there
+  if (b.options.hooks) b.options.hooks->after_fetch(r, prior, fields);
   r.elapsed_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
   r.fetched_at = now_utc();
