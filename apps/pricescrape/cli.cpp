@@ -23,11 +23,13 @@ Examples:
   pricescrape urls.txt -c 20 -f csv -o prices.csv
   cat urls.txt | pricescrape -f jsonl | jq -r 'select(.ok) | [.url, .price] | @tsv'
   pricescrape extract saved-page.html --explain
+  pricescrape history --state prices.db -f csv    price history kept by earlier runs
 
-Exit codes: 0 every URL gave a price, 1 some did not (all records are still written),
-2 usage or input error (nothing was fetched), 3 the output could not be written (disk
-full, closed stdout, ...), 130 interrupted by SIGINT and 143 by SIGTERM (what finished is
-written). When the reader of stdout goes away (| head), pricescrape ends quietly, as if
+Exit codes: 0 every URL gave a price (or no more failed than --max-errors allows), 1
+some did not (all records are still written), 2 usage or input error (nothing was
+fetched), 3 the output could not be written (disk full, closed stdout, ...), 130
+interrupted by SIGINT and 143 by SIGTERM (what finished is written; -o FILE goes to
+FILE.partial). When the reader of stdout goes away (| head), pricescrape ends quietly, as if
 killed by SIGPIPE.)";
 
 constexpr double min_seconds = 0.001;
@@ -224,6 +226,14 @@ parsed parse_command_line(int argc, char** argv) {
   add_politeness_options(app, politeness, scrape.engine.politeness);
   add_common(app, scrape.common, verbose, quiet, log_format_name);
 
+  // --- Nightly runs (issue 10): error budget, stats, state; see nightly.hpp ---------
+  nightly_raw nightly_values;
+  add_nightly_options(app, scrape.nightly, nightly_values, state_options_wired);
+  history_command history;
+  std::string history_format = "jsonl";
+  auto* history_sub = add_history_command(app, history, history_format);
+  // ---------------------------------------------------------------------------------
+
   extract_command extract;
   bool x_verbose = false, x_quiet = false;
   std::string x_log_format = "text";
@@ -273,6 +283,10 @@ parsed parse_command_line(int argc, char** argv) {
       return usage_error("parse-price: put -- before the first TEXT, not between them");
     return parse_price;
   }
+  if (*history_sub) {
+    history.format = *output::parse_format(history_format);
+    return history;
+  }
   if (*sub) {
     finish_common(extract.common, x_verbose, x_quiet, x_log_format);
     extract.format = *output::parse_format(x_format_name);
@@ -315,6 +329,16 @@ parsed parse_command_line(int argc, char** argv) {
     if (std::filesystem::is_directory(scrape.input, ec))
       return usage_error("cannot read '" + scrape.input + "': Is a directory");
   }
+  // --- Nightly runs (issue 10) -------------------------------------------------------
+  if (auto problem = finish_nightly_options(app, scrape.nightly, nightly_values, scrape.input))
+    return usage_error(*problem);
+  // `-o -` is stdout; the format follows -o's extension (.csv, .jsonl, .ndjson, .json)
+  // unless -f says otherwise.
+  if (scrape.output && *scrape.output == "-") scrape.output.reset();
+  if (scrape.output && app.count("--format") == 0) {
+    if (const auto by_name = output::format_for_path(*scrape.output)) scrape.format = *by_name;
+  }
+  // ---------------------------------------------------------------------------------
   return scrape;
 }
 

@@ -1,6 +1,9 @@
 // Command-line parsing for pricescrape: options in, a validated configuration out.
 #pragma once
 
+#include "history.hpp"
+#include "nightly.hpp"
+
 #include <pricescrape/engine.hpp>
 #include <pricescrape/output/record.hpp>
 
@@ -25,7 +28,8 @@ struct scrape_command {
   output::format format = output::format::json;
   engine_options engine;
   common_options common;
-  bool profile = false;  // print CPU time by stage on stderr at the end
+  bool profile = false;     // print CPU time by stage on stderr at the end
+  nightly_options nightly;  // --max-errors, --stats (and --state & co. once wired)
 };
 
 struct extract_command {
@@ -44,7 +48,8 @@ struct parse_price_command {
 
 // What main should do: run a command, or exit now with a code (help, version, errors:
 // the message is already printed).
-using parsed = std::variant<scrape_command, extract_command, parse_price_command, int>;
+using parsed =
+    std::variant<scrape_command, extract_command, parse_price_command, history_command, int>;
 
 parsed parse_command_line(int argc, char** argv);
 

@@ -34,6 +34,7 @@ constexpr int exit_all_ok = 0;
 constexpr int exit_some_failed = 1;
 constexpr int exit_usage = 2;   // usage or input error: nothing was fetched
 constexpr int exit_output = 3;  // records could not be written (disk full, stdout closed)
+// 75 (cli::exit_locked): the --state file is in use by another run.
 // Interrupted: 128 + the signal, as the shell reports a death by it (130 SIGINT,
 // 143 SIGTERM); what finished is written.
 
@@ -139,6 +140,38 @@ std::string profile_table(const batch_summary& s) {
   return text;
 }
 
+// Renames -o's file into place; an interrupted run's goes to FILE.partial instead, so
+// yesterday's complete FILE is not replaced by a part of today's.
+void commit_output(output::file_output& file, batch_summary& summary) {
+  try {
+    if (!summary.interrupted) {
+      file.commit();
+      return;
+    }
+    const auto landed = file.commit_partial();
+    if (landed != file.final_path())
+      spdlog::warn("interrupted: the records that finished are in '{}'; '{}' was left as it was",
+                   landed.string(), file.final_path().string());
+  } catch (const output::output_error& e) {
+    summary.output_failed = output_failure{e.what(), e.error_number()};
+  }
+}
+
+// --stats: written even when the run failed or was interrupted, as that is when it is
+// read. A stats file that cannot be written is an output error.
+int write_run_stats(cli::stats_output& target, const batch_summary& summary, int code,
+                    const cli::nightly_options& nightly) {
+  const cli::run_stats stats{summary, code, nightly.max_errors ? &*nightly.max_errors : nullptr,
+                             nullptr};
+  try {
+    target.write(cli::stats_json(stats));
+  } catch (const output::output_error& e) {
+    spdlog::error("{}", e.what());
+    return code == exit_all_ok || code == exit_some_failed ? exit_output : code;
+  }
+  return code;
+}
+
 std::optional<std::size_t> count_for_progress(const std::string& input) {
   std::error_code ec;
   if (input == "-" || !std::filesystem::is_regular_file(input, ec)) return std::nullopt;
@@ -166,16 +199,22 @@ int run_scrape(const cli::scrape_command& cmd) {
   }
 
   std::optional<output::file_output> out_file;
+  std::optional<cli::stats_output> stats_out;
   output::fd_sink to_stdout(STDOUT_FILENO, "to stdout");
   output::byte_sink* out = &to_stdout;
-  if (cmd.output) {
+  if (cmd.output || cmd.nightly.stats) {
     try {
-      out_file.emplace(*cmd.output);
+      if (cmd.output) out_file.emplace(*cmd.output);
+      if (cmd.nightly.stats) stats_out.emplace(*cmd.nightly.stats);
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
       return exit_usage;
     }
+  }
+  if (out_file) {
     out = &out_file->sink();
+    if (const auto n = out_file->stale_temps_removed())
+      spdlog::debug("removed {} temporary file(s) of earlier runs that died", n);
   } else if (!stdout_usable()) {
     return exit_output;
   }
@@ -202,23 +241,20 @@ int run_scrape(const cli::scrape_command& cmd) {
     return exit_usage;
   }
   bar.reset();
-  if (!summary.output_failed && out_file) {
-    try {
-      out_file->commit();
-    } catch (const output::output_error& e) {
-      summary.output_failed = output_failure{e.what(), e.error_number()};
-    }
+  if (!summary.output_failed && out_file) commit_output(*out_file, summary);
+  int code = cli::exit_code_for(summary, cmd.nightly.max_errors);
+  if (summary.output_failed) {
+    code = output_failed(*summary.output_failed, !out_file);
+  } else {
+    spdlog::info("{}", summary_line(summary));
+    for (const auto& line : cli::host_summary_lines(summary.hosts, cmd.common.verbosity > 0))
+      spdlog::info("{}", line);
+    // Asked for explicitly, so printed even with --quiet, and not as a log line: the
+    // table is read by people and by bench/run.
+    if (cmd.profile) std::cerr << profile_table(summary) << std::flush;
   }
-  if (summary.output_failed)
-    return end_process(output_failed(*summary.output_failed, !out_file), summary);
-  spdlog::info("{}", summary_line(summary));
-  for (const auto& line : cli::host_summary_lines(summary.hosts, cmd.common.verbosity > 0))
-    spdlog::info("{}", line);
-  // Asked for explicitly, so printed even with --quiet, and not as a log line: the table
-  // is read by people and by bench/run.
-  if (cmd.profile) std::cerr << profile_table(summary) << std::flush;
-  if (summary.interrupted) return end_process(128 + summary.signal, summary);
-  return end_process(summary.failed() == 0 ? exit_all_ok : exit_some_failed, summary);
+  if (stats_out) code = write_run_stats(*stats_out, summary, code, cmd.nightly);
+  return end_process(code, summary);
 }
 
 std::string candidates_json(const std::vector<extract::candidate>& candidates) {
@@ -257,6 +293,19 @@ int run_extract(const cli::extract_command& cmd) {
   }
   writer->finish();
   return failed == 0 ? exit_all_ok : exit_some_failed;
+}
+
+int run_history(const cli::history_command& cmd) {
+  if (!stdout_usable()) return exit_output;
+  output::fd_sink to_stdout(STDOUT_FILENO, "to stdout");
+  try {
+    return cli::print_history(cmd, to_stdout);
+  } catch (const state::state_error& e) {
+    // A state_error is an output_error too: caught first, as here the state file is the
+    // input (missing, not a database, newer schema).
+    spdlog::error("{}", e.what());
+    return exit_usage;
+  }
 }
 
 int run_parse_price(const cli::parse_price_command& cmd) {
@@ -307,6 +356,10 @@ int main(int argc, char** argv) {
     if (auto* scrape = std::get_if<cli::scrape_command>(&parsed)) {
       cli::setup_logging(scrape->common);
       return run_scrape(*scrape);
+    }
+    if (auto* history = std::get_if<cli::history_command>(&parsed)) {
+      cli::setup_logging({});
+      return run_history(*history);
     }
     if (auto* pp = std::get_if<cli::parse_price_command>(&parsed)) {
       cli::setup_logging({});

@@ -261,7 +261,10 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
     const double accepted = measured_rate(now) * std::max(elapsed, 1.0);
     // Refused before anything was accepted, there is no estimate: start from 1/s.
     rate_ = std::max(1.0, std::sqrt((accepted / elapsed) * (accepted / std::max(elapsed, 1.0))));
-    if (outcome.limits.retry_after) {
+    // Refused within the first second, the bounds are close and the estimate is good;
+    // later, the host's traffic was thin (its URLs among many others') and the estimate
+    // is only a floor: then slow start finds the limit, a pause more or not.
+    if (outcome.limits.retry_after && elapsed <= 1.0) {
       // A server that pauses us makes every overshoot cost a whole pause: no doubling
       // to find the limit, but CUBIC from the estimate, probing gently.
       // The usual cut below the estimate, then a slow climb back (CUBIC with a small C):

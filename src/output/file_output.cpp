@@ -1,6 +1,7 @@
 #include <pricescrape/output/file_output.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,29 @@ fs::path follow_dangling_links(const fs::path& path) {
   throw_cannot_write(path, ELOOP);
 }
 
+// Removes `.NAME.tmp-PID` files beside `final` left by runs that were killed (kill -9,
+// power loss): only regular files, only of processes that no longer exist. A live
+// process with that pid (even a reused one) keeps its file; a later run removes it.
+std::size_t remove_stale_temps(const fs::path& final) {
+  const std::string prefix = "." + final.filename().string() + ".tmp-";
+  const fs::path dir = final.parent_path().empty() ? fs::path(".") : final.parent_path();
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
+}
+
 // Makes the rename itself durable; best effort, as some filesystems refuse to fsync a
 // directory and the data is already safe.
 void sync_directory(const fs::path& dir) {
@@ -96,6 +120,7 @@ file_output::file_output(fs::path target) : target_(std::move(target)) {
 }
 
 void file_output::open_temp(const kept_attributes* existing) {
+  stale_removed_ = remove_stale_temps(final_);
   temp_ = temp_path_for(final_);
   constexpr int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
   fd_ = ::open(temp_.c_str(), flags, 0666);
@@ -139,6 +164,28 @@ file_output::~file_output() {
 }
 
 void file_output::commit() {
+  finish_to(final_);
+  // What an interrupted run left is superseded by this complete output.
+  if (!direct()) {
+    auto partial = final_;
+    partial += ".partial";
+    struct stat st {};
+    if (::lstat(partial.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(partial.c_str());
+  }
+}
+
+fs::path file_output::commit_partial() {
+  if (direct()) {
+    commit();
+    return final_;
+  }
+  auto partial = final_;
+  partial += ".partial";
+  finish_to(partial);
+  return partial;
+}
+
+void file_output::finish_to(const fs::path& destination) {
   if (committed_) return;
   sink_->flush();
   // The data must be on disk before the rename makes it the target: otherwise a crash
@@ -148,8 +195,8 @@ void file_output::commit() {
   // descriptor closed on Linux, and the data was already synced.
   if (::close(std::exchange(fd_, -1)) != 0 && errno != EINTR) sink_->fail(errno);
   if (!direct()) {
-    if (::rename(temp_.c_str(), final_.c_str()) != 0) sink_->fail(errno);
-    sync_directory(final_.parent_path());
+    if (::rename(temp_.c_str(), destination.c_str()) != 0) sink_->fail(errno);
+    sync_directory(destination.parent_path());
   }
   committed_ = true;
 }

@@ -1,5 +1,7 @@
 #include <pricescrape/output/record.hpp>
 
+#include <pricescrape/detail/ascii.hpp>
+
 #include <cstdio>
 #include <ctime>
 
@@ -9,6 +11,20 @@ std::optional<format> parse_format(std::string_view name) noexcept {
   for (format f : {format::json, format::jsonl, format::csv}) {
     if (to_string(f) == name) return f;
   }
+  return std::nullopt;
+}
+
+std::optional<format> format_for_path(std::string_view path) noexcept {
+  const auto slash = path.rfind('/');
+  const auto name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  const auto dot = name.rfind('.');
+  // A dot file's name is not an extension: ".json" alone is a name.
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  const auto ext = name.substr(dot + 1);
+  if (detail::iequals_ascii(ext, "json")) return format::json;
+  if (detail::iequals_ascii(ext, "jsonl") || detail::iequals_ascii(ext, "ndjson"))
+    return format::jsonl;
+  if (detail::iequals_ascii(ext, "csv")) return format::csv;
   return std::nullopt;
 }
 

@@ -128,8 +128,27 @@ void append_json_error(std::string& out, const std::optional<scrape_error>& erro
   out += '}';
 }
 
+// `"changed": ..., "previous": {...}` (the latter only when there is one).
+void append_json_change(std::string& out, const record& r) {
+  append_key(out, "changed");
+  out += r.changed ? (*r.changed ? "true" : "false") : "null";
+  if (!r.previous) return;
+  append_key(out, "previous");
+  out += '{';
+  append_key(out, "price", true);
+  append_json_optional(out, r.previous->price);
+  append_key(out, "currency");
+  append_json_optional(out, r.previous->currency);
+  append_key(out, "availability");
+  append_json_optional(out, r.previous->availability);
+  append_key(out, "fetched_at");
+  append_json_string(out, r.previous->fetched_at);
+  out += '}';
+}
+
 // One record as a single-line JSON object: the unit of both json and jsonl.
-void append_json_record(std::string& out, schema s, const record& r) {
+void append_json_record(std::string& out, schema s, const writer_options& options,
+                        const record& r) {
   out += '{';
   if (s == schema::fetch) {
     append_key(out, "index", true);
@@ -177,6 +196,7 @@ void append_json_record(std::string& out, schema s, const record& r) {
   }
   append_key(out, "error");
   append_json_error(out, r.error);
+  if (options.change_fields && s == schema::fetch) append_json_change(out, r);
   if (r.explain_json) {
     // Produced by our own extractor as JSON text; an empty one would break the document.
     assert(!r.explain_json->empty());
@@ -188,9 +208,10 @@ void append_json_record(std::string& out, schema s, const record& r) {
 
 class writer_base : public writer {
  public:
-  writer_base(schema s, byte_sink& out) : out_(out), schema_(s) {}
-  writer_base(schema s, std::unique_ptr<byte_sink> owned)
-      : owned_(std::move(owned)), out_(*owned_), schema_(s) {}
+  writer_base(schema s, writer_options options, byte_sink& out)
+      : out_(out), schema_(s), options_(options) {}
+  writer_base(schema s, writer_options options, std::unique_ptr<byte_sink> owned)
+      : owned_(std::move(owned)), out_(*owned_), schema_(s), options_(options) {}
 
   void flush() override { out_.flush(); }
 
@@ -208,6 +229,7 @@ class writer_base : public writer {
   std::unique_ptr<byte_sink> owned_;  // only for the std::ostream overload
   byte_sink& out_;
   schema schema_;
+  writer_options options_;
   std::string buf_;
   bool started_ = false;
   bool finished_ = false;
@@ -223,7 +245,7 @@ class json_writer final : public writer_base {
     assert(!finished_ && "write() after finish()");
     buf_ += started_ ? ",\n" : "[";
     started_ = true;
-    append_json_record(buf_, schema_, r);
+    append_json_record(buf_, schema_, options_, r);
     emit();
   }
 
@@ -243,7 +265,7 @@ class jsonl_writer final : public writer_base {
   void write(const record& r) override {
     assert(!finished_ && "write() after finish()");
     started_ = true;
-    append_json_record(buf_, schema_, r);
+    append_json_record(buf_, schema_, options_, r);
     buf_ += '\n';
     emit();
   }
@@ -266,6 +288,9 @@ constexpr std::string_view csv_eol = "\n";
 constexpr std::string_view csv_fetch_header =
     "index,url,final_url,ok,status,price,currency,title,availability,source,attempts,"
     "elapsed_ms,fetched_at,error_kind,error_message";
+// After the fetch header, with writer_options::change_fields.
+constexpr std::string_view csv_change_header =
+    ",changed,previous_price,previous_currency,previous_availability,previous_fetched_at";
 constexpr std::string_view csv_file_header =
     "file,ok,price,currency,title,availability,source,error_kind,error_message";
 
@@ -295,7 +320,21 @@ void append_csv_optional(std::string& out, const std::optional<std::string>& val
   if (value) append_csv_text(out, *value);
 }
 
-void append_csv_record(std::string& out, schema s, const record& r) {
+// The change columns; all empty when nothing was observed before.
+void append_csv_change(std::string& out, const record& r) {
+  out += ',';
+  if (r.changed) out += *r.changed ? "true" : "false";
+  const previous_observation none;
+  const auto& previous = r.previous ? *r.previous : none;
+  for (const auto* field : {&previous.price, &previous.currency, &previous.availability}) {
+    out += ',';
+    append_csv_optional(out, *field);
+  }
+  out += ',';
+  if (r.previous) append_csv_text(out, previous.fetched_at);
+}
+
+void append_csv_record(std::string& out, schema s, const writer_options& options, const record& r) {
   if (s == schema::fetch) {
     append_int(out, r.index);
     out += ',';
@@ -327,6 +366,7 @@ void append_csv_record(std::string& out, schema s, const record& r) {
   if (r.error) append_csv_text(out, to_string(r.error->kind));
   out += ',';
   if (r.error) append_csv_text(out, r.error->message);
+  if (options.change_fields && s == schema::fetch) append_csv_change(out, r);
   // explain_json is deliberately not a column: a JSON tree in a cell helps nobody.
   out += csv_eol;
 }
@@ -338,7 +378,7 @@ class csv_writer final : public writer_base {
   void write(const record& r) override {
     assert(!finished_ && "write() after finish()");
     if (!started_) append_header();
-    append_csv_record(buf_, schema_, r);
+    append_csv_record(buf_, schema_, options_, r);
     emit();
   }
 
@@ -357,6 +397,7 @@ class csv_writer final : public writer_base {
   void append_header() {
     started_ = true;
     buf_ += schema_ == schema::fetch ? csv_fetch_header : csv_file_header;
+    if (options_.change_fields && schema_ == schema::fetch) buf_ += csv_change_header;
     buf_ += csv_eol;
   }
 };
@@ -428,14 +469,14 @@ void append_json_string(std::string& out, std::string_view text) {
 namespace {
 
 template <class Sink>
-std::unique_ptr<writer> make_writer_on(format f, schema s, Sink&& out) {
+std::unique_ptr<writer> make_writer_on(format f, schema s, writer_options options, Sink&& out) {
   switch (f) {
     case format::json:
-      return std::make_unique<json_writer>(s, std::forward<Sink>(out));
+      return std::make_unique<json_writer>(s, options, std::forward<Sink>(out));
     case format::jsonl:
-      return std::make_unique<jsonl_writer>(s, std::forward<Sink>(out));
+      return std::make_unique<jsonl_writer>(s, options, std::forward<Sink>(out));
     case format::csv:
-      return std::make_unique<csv_writer>(s, std::forward<Sink>(out));
+      return std::make_unique<csv_writer>(s, options, std::forward<Sink>(out));
   }
   assert(false && "unknown format");
   return nullptr;
@@ -444,11 +485,16 @@ std::unique_ptr<writer> make_writer_on(format f, schema s, Sink&& out) {
 }  // namespace
 
 std::unique_ptr<writer> make_writer(format f, schema s, byte_sink& out) {
-  return make_writer_on(f, s, out);
+  return make_writer_on(f, s, writer_options{}, out);
+}
+
+std::unique_ptr<writer> make_writer(format f, schema s, byte_sink& out, writer_options options) {
+  return make_writer_on(f, s, options, out);
 }
 
 std::unique_ptr<writer> make_writer(format f, schema s, std::ostream& out) {
-  return make_writer_on(f, s, std::unique_ptr<byte_sink>(std::make_unique<ostream_sink>(out)));
+  return make_writer_on(f, s, writer_options{},
+                        std::unique_ptr<byte_sink>(std::make_unique<ostream_sink>(out)));
 }
 
 }  // namespace pricescrape::output

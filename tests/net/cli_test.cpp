@@ -1,6 +1,8 @@
 // The pricescrape binary as users run it: options, exit codes, formats, files, signals.
 #include "support.hpp"
 
+#include <pricescrape/state/store.hpp>
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -60,10 +62,12 @@ int count_lines(const std::string& s) {
 TEST(Cli, HelpListsOptionsAndExitsZero) {
   auto r = run_cli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (auto opt :
-       {"--concurrency", "--per-host", "--format", "--output", "--timeout", "--connect-timeout",
-        "--retries", "--max-redirects", "--max-body", "--user-agent", "--header", "--cacert",
-        "--insecure", "--profile", "--quiet", "--log-format", "--no-progress", "extract"})
+  for (auto opt : {"--concurrency", "--per-host",        "--format",  "--output",
+                   "--timeout",     "--connect-timeout", "--retries", "--max-redirects",
+                   "--max-body",    "--user-agent",      "--header",  "--cacert",
+                   "--insecure",    "--profile",         "--quiet",   "--log-format",
+                   "--no-progress", "--max-errors",      "--stats",   "extract",
+                   "history"})
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
 }
 
@@ -109,6 +113,11 @@ INSTANTIATE_TEST_SUITE_P(
         bad_usage{{"NOINPUT", "/nonexistent/urls.txt"}, "/nonexistent/urls.txt"},
         bad_usage{{"NOINPUT", "/tmp"}, "Is a directory"},
         bad_usage{{"-o", "/nonexistent/dir/out.json"}, "/nonexistent/dir/out.json"},
+        bad_usage{{"--stats", "/nonexistent/dir/stats.json"}, "/nonexistent/dir/stats.json"},
+        bad_usage{{"--max-errors", "lots"}, "--max-errors"},
+        bad_usage{{"--max-errors", "101%"}, "--max-errors"},
+        bad_usage{{"NOINPUT", "history", "--state", "/nonexistent/state.db"},
+                  "/nonexistent/state.db"},
         // A line break in -A would end the header early and inject one of its own.
         bad_usage{{"-A", "a\r\nX: y"}, "--user-agent"},
         bad_usage{{"-A", "a\nX: y"}, "--user-agent"},
@@ -429,13 +438,15 @@ TEST(CliOutput, StdoutOnAFullDeviceExitsThreeNamingTheCause) {
   EXPECT_NE(r.err.find("cannot write to stdout: No space left on device"), std::string::npos)
       << r.err;
   EXPECT_EQ(count_lines(r.err), 1) << r.err;  // the cause, and no "50 ok" summary
-  // The batch stopped at the first failed write. Requests out by then: job 0, the jobs
-  // that fetched while it was extracted, bounded by the body slots (concurrency +
-  // extraction threads, one per core), and one more: job 0 gives its body slot back
-  // before its record is written, so one job can take it and send first (seen under ASan).
+  // The batch stopped at the first failed write, not after the 50. Requests out by then:
+  // job 0, the jobs that fetched while it was extracted (bounded by the body slots:
+  // concurrency + extraction threads), and the jobs that took the slots of later jobs
+  // finishing before job 0 (their records wait in the reorder buffer, unwritten): when
+  // job 0's page is the slow one under a loaded machine, a few more. 10 of 50 leaves that
+  // race room and still fails a batch that goes on fetching.
   const int sent = shop_requests() - before;
   EXPECT_GE(sent, 1);
-  EXPECT_LE(sent, 2 + static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_LE(sent, 10);
 }
 
 TEST(CliOutput, ClosedStdoutIsRefusedBeforeAnyRequest) {
@@ -577,12 +588,23 @@ TEST(CliOutput, FullFilesystemExitsThreeAndKeepsTheOldFile) {
 TEST(CliSignals, SigtermExits143WithValidJson) {
   const auto input = widget_urls("sigterm", 100, 300);
   const auto target = temp_dir() / "sigterm.json";
-  fs::remove(target);
+  const auto partial = temp_dir() / "sigterm.json.partial";
+  fs::remove(partial);
+  // Yesterday's complete output stays; what finished today goes beside it.
+  std::ofstream(target) << "yesterday\n";
   auto r = run_shell(cli_command({input, "-c", "2", "--no-progress", "-o", target.string()}) +
                      " & pid=$!; sleep 1; kill -TERM $pid; wait $pid; exit $?");
   EXPECT_EQ(r.exit_code, 143) << r.err;
   EXPECT_NE(r.err.find("SIGTERM"), std::string::npos) << r.err;
-  std::ifstream in(target);
+  EXPECT_NE(r.err.find("interrupted: the records that finished are in '" + partial.string() +
+                       "'; '" + target.string() + "' was left as it was"),
+            std::string::npos)
+      << r.err;
+  {
+    std::ifstream old(target);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(old)), {}), "yesterday\n");
+  }
+  std::ifstream in(partial);
   const auto records = parse_records(std::string((std::istreambuf_iterator<char>(in)), {}), false);
   EXPECT_GE(records.size(), 2u);
   EXPECT_LT(records.size(), 100u);
@@ -673,6 +695,150 @@ TEST(CliSignals, SigintDuringAHugeExtractionExitsPromptly) {
   EXPECT_EQ(records[0].at("error").at("kind"), "cancelled");
   EXPECT_EQ(records[0].at("error").at("message"), "cancelled while the page was being extracted");
   EXPECT_NE(slurp(err).find("interrupted"), std::string::npos) << slurp(err);
+}
+
+// --- nightly runs: -o's name, --max-errors, --stats, history ------------------------------
+
+TEST(CliOutput, FormatFollowsTheOutputExtensionUnlessFormatIsGiven) {
+  const auto input = widget_urls("ext", 2);
+  for (const auto& [name, first_bytes] :
+       std::vector<std::pair<std::string, std::string>>{{"out-ext.csv", "index,url,"},
+                                                        {"out-ext.NDJSON", "{\"index\": 0,"},
+                                                        {"out-ext.jsonl", "{\"index\": 0,"},
+                                                        {"out-ext.json", "[{\"index\": 0,"},
+                                                        {"out-ext.txt", "[{\"index\": 0,"}}) {
+    const auto target = temp_dir() / name;
+    auto r = run_cli(with_cacert({input, "-q", "-o", target.string()}));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream in(target);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(text.substr(0, first_bytes.size()), first_bytes) << name;
+  }
+  const auto forced = temp_dir() / "forced.csv";
+  auto r = run_cli(with_cacert({input, "-q", "-f", "jsonl", "-o", forced.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(forced);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(parse_records(text, true).size(), 2u);
+}
+
+TEST(CliOutput, DashOutputIsStdout) {
+  const auto input = widget_urls("dash", 2);
+  const bool dash_existed = fs::exists("-");
+  auto r = run_cli(with_cacert({input, "-q", "-o", "-", "-f", "jsonl"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(parse_records(r.out, true).size(), 2u);
+  if (!dash_existed) {
+    EXPECT_FALSE(fs::exists("-"));
+  }
+}
+
+TEST(CliOutput, TempFilesOfKilledRunsAreRemoved) {
+  const auto input = widget_urls("stale", 1);
+  const auto target = temp_dir() / "stale.json";
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  const auto leftover = temp_dir() / (".stale.json.tmp-" + std::to_string(gone));
+  std::ofstream(leftover) << "[{\"index\": 0";
+  auto r = run_cli(with_cacert({input, "-q", "-o", target.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(leftover));
+  EXPECT_TRUE(fs::exists(target));
+}
+
+// Two good URLs and two lines that are not URLs: 2 failures in 4 records.
+std::string half_bad_input(const std::string& name) {
+  return write_file(name, shop().http_url("/products/widget.html?mx=1") + "\nnot a url\n" +
+                              shop().http_url("/products/widget.html?mx=2") + "\nftp://x/\n");
+}
+
+TEST(CliNightly, MaxErrorsDecidesTheExitCode) {
+  const auto input = half_bad_input("max-errors.txt");
+  const std::vector<std::pair<std::vector<std::string>, int>> cases = {
+      {{}, 1},
+      {{"--max-errors", "2"}, 0},
+      {{"--max-errors", "1"}, 1},
+      {{"--max-errors", "50%"}, 0},
+      {{"--max-errors", "49.9%"}, 1},
+      {{"--max-errors", "0"}, 1}};
+  for (const auto& [extra, code] : cases) {
+    auto args = with_cacert({input, "-q", "-f", "jsonl"});
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, code) << (extra.empty() ? "" : extra[1]) << ": " << r.err;
+    // The failures are in the records whatever the exit code.
+    EXPECT_EQ(parse_records(r.out, true).size(), 4u);
+  }
+}
+
+TEST(CliNightly, StatsFileHoldsOneJsonObject) {
+  const auto input = half_bad_input("stats.txt");
+  const auto stats = temp_dir() / "stats.json";
+  fs::remove(stats);
+  auto r = run_cli(
+      with_cacert({input, "-q", "-f", "jsonl", "--max-errors", "50%", "--stats", stats.string()}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  std::ifstream in(stats);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(count_lines(text), 1);
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j.at("records"), 4);
+  EXPECT_EQ(j.at("ok"), 2);
+  EXPECT_EQ(j.at("failed"), 2);
+  EXPECT_EQ(j.at("errors").at("invalid_url"), 2);
+  EXPECT_EQ(j.at("max_errors"), "50%");
+  EXPECT_EQ(j.at("exit_code"), 0);
+  EXPECT_EQ(j.at("interrupted"), false);
+  EXPECT_GE(j.at("connections").at("opened").get<int>(), 1);
+  EXPECT_TRUE(j.at("hosts").is_array());
+}
+
+TEST(CliNightly, StatsDashGoesToStderrEvenWhenQuiet) {
+  const auto input = half_bad_input("stats-dash.txt");
+  auto r = run_cli(with_cacert({input, "-q", "-f", "jsonl", "--stats", "-"}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  const auto j = nlohmann::json::parse(r.err);
+  EXPECT_EQ(j.at("failed"), 2);
+  EXPECT_EQ(j.at("exit_code"), 1);
+}
+
+TEST(CliNightly, HistoryPrintsWhatTheStateFileHolds) {
+  const auto file = temp_dir() / "history.db";
+  fs::remove(file);
+  {
+    state::store s(file);
+    const auto run = s.begin_run({"/lists/a", 1, "h"}, std::chrono::system_clock::now());
+    output::record r;
+    r.url = "https://shop.example/p/1";
+    r.status = 200;
+    r.currency = "CHF";
+    std::vector<state::finished_record> batch = {{r, {}}};
+    for (const auto& [price, day] : std::vector<std::pair<std::string, std::string>>{
+             {"10", "01"}, {"10", "02"}, {"9.5", "03"}}) {
+      batch[0].record.price = price;
+      batch[0].record.fetched_at = "2026-11-" + day + "T03:00:00Z";
+      s.commit(run, batch);
+    }
+  }
+  auto r = run_cli({"history", "--state", file.string(), "-f", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "url,price,currency,availability,first_seen,last_seen\n"
+            "https://shop.example/p/1,10,CHF,,2026-11-01T03:00:00Z,2026-11-02T03:00:00Z\n"
+            "https://shop.example/p/1,9.5,CHF,,2026-11-03T03:00:00Z,2026-11-03T03:00:00Z\n");
+  r = run_cli({"history", "--state", file.string(), "https://shop.example/p/1", "https://x/"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // one URL has no history
+  const auto rows = parse_records(r.out, true);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].at("price"), "9.5");
+  EXPECT_EQ(rows[1].at("first_seen"), "2026-11-03T03:00:00Z");
+  r = run_cli({"history", "--state", (temp_dir() / "nothing.db").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot open state"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(temp_dir() / "nothing.db"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <pricescrape/output/sink.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,6 +32,14 @@ class file_output {
   // Flushes, fsyncs, closes and renames into place (writing directly: flushes and
   // closes). Throws output_error on failure; the target is then left as it was.
   void commit();
+  // For an interrupted run: the same, but renamed to `<final path>.partial`, so the
+  // target keeps yesterday's complete output. Returns where the output landed (the
+  // target itself when writing directly). Throws output_error like commit().
+  std::filesystem::path commit_partial();
+
+  // Temporaries of earlier runs that died (`.NAME.tmp-PID` whose PID no longer runs)
+  // removed beside the target when this one was created.
+  std::size_t stale_temps_removed() const noexcept { return stale_removed_; }
 
   // Empty when writing directly.
   const std::filesystem::path& temp_path() const noexcept { return temp_; }
@@ -47,6 +56,7 @@ class file_output {
   };
   void open_temp(const kept_attributes* existing);
   void open_direct();
+  void finish_to(const std::filesystem::path& destination);
 
   std::filesystem::path target_;  // as given, for messages
   std::filesystem::path final_;
@@ -54,6 +64,7 @@ class file_output {
   int fd_ = -1;
   std::optional<fd_sink> sink_;
   bool committed_ = false;
+  std::size_t stale_removed_ = 0;
 };
 
 }  // namespace pricescrape::output

@@ -23,8 +23,17 @@ class writer {
   virtual void flush() = 0;
 };
 
+// What a writer adds to the fields of its schema.
+struct writer_options {
+  // `changed` and `previous` (CSV: `changed` and `previous_*` columns) after `error`:
+  // for runs with `--state` only, so runs without it keep their output byte for byte.
+  // Fetch schema only.
+  bool change_fields = false;
+};
+
 // The writer does not own `out`, which must outlive it.
 std::unique_ptr<writer> make_writer(format f, schema s, byte_sink& out);
+std::unique_ptr<writer> make_writer(format f, schema s, byte_sink& out, writer_options options);
 // For tests and benchmarks: writes through an ostream_sink the writer owns.
 std::unique_ptr<writer> make_writer(format f, schema s, std::ostream& out);
 

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -323,6 +324,63 @@ TEST_F(FileOutput, FailedWriteLeavesTheOldFileAndNoTemp) {
   EXPECT_EQ(read_file(dir_ / "out.json"), "old\n");
   EXPECT_FALSE(fs::exists(temp));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+// --- interrupted runs and dead runs' leftovers ------------------------------------------
+
+TEST_F(FileOutput, CommitPartialKeepsTheTargetAndWritesBesideIt) {
+  { std::ofstream(dir_ / "out.json") << "yesterday\n"; }
+  file_output out(dir_ / "out.json");
+  const auto temp = out.temp_path();
+  out.sink().write("[{\"index\": 0}\n]\n");
+  EXPECT_EQ(out.commit_partial(), dir_ / "out.json.partial");
+  EXPECT_EQ(read_file(dir_ / "out.json"), "yesterday\n");
+  EXPECT_EQ(read_file(dir_ / "out.json.partial"), "[{\"index\": 0}\n]\n");
+  EXPECT_FALSE(fs::exists(temp));
+}
+
+TEST_F(FileOutput, ACompleteRunRemovesTheLeftoverPartial) {
+  { std::ofstream(dir_ / "out.json.partial") << "[]\n"; }
+  file_output out(dir_ / "out.json");
+  out.sink().write("[]\n");
+  out.commit();
+  EXPECT_TRUE(fs::exists(dir_ / "out.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "out.json.partial"));
+}
+
+TEST_F(FileOutput, CommitPartialOnADeviceWritesTheDevice) {
+  file_output out("/dev/null");
+  out.sink().write("x");
+  EXPECT_EQ(out.commit_partial(), fs::path("/dev/null"));
+  EXPECT_FALSE(fs::exists("/dev/null.partial"));
+}
+
+// The pid of a process that existed and is gone (reaped), for stale temp names.
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+TEST_F(FileOutput, TempsOfDeadRunsAreRemovedAndLiveOnesKept) {
+  const pid_t dead = dead_pid();
+  const auto stale = dir_ / (".out.json.tmp-" + std::to_string(dead));
+  const auto live = dir_ / (".out.json.tmp-" + std::to_string(::getppid()));
+  const auto other_target = dir_ / (".other.json.tmp-" + std::to_string(dead));
+  const auto not_a_pid = dir_ / ".out.json.tmp-12ab";
+  const auto stale_dir = dir_ / (".out.json.tmp-" + std::to_string(dead_pid()));
+  for (const auto& p : {stale, live, other_target, not_a_pid}) std::ofstream(p) << "x";
+  fs::create_directory(stale_dir);
+
+  file_output out(dir_ / "out.json");
+  EXPECT_EQ(out.stale_temps_removed(), 1u);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));          // its process still runs
+  EXPECT_TRUE(fs::exists(other_target));  // another target's
+  EXPECT_TRUE(fs::exists(not_a_pid));
+  EXPECT_TRUE(fs::exists(stale_dir));  // only regular files are ours to remove
+  out.commit();
 }
 
 }  // namespace

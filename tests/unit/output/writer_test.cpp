@@ -334,5 +334,110 @@ TEST(CsvWriter, HeaderOnlyOnce) {
   EXPECT_EQ(text.find("index,url", 1), std::string::npos);
 }
 
+// --- change fields (--state) ---------------------------------------------------------
+
+std::string render_with_changes(format f, const std::vector<record>& records) {
+  std::ostringstream out;
+  ostream_sink sink(out);
+  auto w = make_writer(f, schema::fetch, sink, writer_options{.change_fields = true});
+  for (const auto& r : records) w->write(r);
+  w->finish();
+  return out.str();
+}
+
+record changed_record() {
+  record r = ok_record();
+  r.changed = true;
+  r.previous = previous_observation{"1399", "USD", std::nullopt, "2026-11-23T19:00:00Z"};
+  return r;
+}
+
+TEST(ChangeFields, AbsentWithoutTheOption) {
+  // A record carrying change data renders as today when the writer was not asked for it.
+  for (format f : {format::json, format::jsonl, format::csv}) {
+    EXPECT_EQ(render(f, schema::fetch, {changed_record(), failed_record()}),
+              render(f, schema::fetch, {ok_record(), failed_record()}))
+        << to_string(f);
+  }
+}
+
+TEST(ChangeFields, JsonlAddsChangedAndPreviousAfterError) {
+  record unchanged = ok_record();
+  unchanged.index = 1;
+  unchanged.changed = false;
+  unchanged.previous = previous_observation{"1299.99", "USD", "InStock", "2026-11-23T19:00:00Z"};
+  record fresh = failed_record();
+  fresh.index = 2;
+  const std::string base = ok_json.substr(0, ok_json.size() - 1);
+  EXPECT_EQ(render_with_changes(format::jsonl, {changed_record(), unchanged, fresh}),
+            base +
+                R"(, "changed": true, "previous": {"price": "1399", "currency": "USD", )"
+                R"("availability": null, "fetched_at": "2026-11-23T19:00:00Z"}})"
+                "\n" +
+                R"({"index": 1)" + base.substr(11) +
+                R"(, "changed": false, "previous": {"price": "1299.99", "currency": "USD", )"
+                R"("availability": "InStock", "fetched_at": "2026-11-23T19:00:00Z"}})"
+                "\n" +
+                R"({"index": 2)" + failed_json.substr(11, failed_json.size() - 12) +
+                R"(, "changed": null})"
+                "\n");
+}
+
+TEST(ChangeFields, JsonArrayParsesWithTheNewMembers) {
+  const auto doc = nlohmann::ordered_json::parse(
+      render_with_changes(format::json, {changed_record(), ok_record()}));
+  ASSERT_EQ(doc.size(), 2u);
+  EXPECT_EQ(doc[0].at("changed"), true);
+  EXPECT_EQ(doc[0].at("previous").at("price"), "1399");
+  EXPECT_TRUE(doc[0].at("previous").at("availability").is_null());
+  EXPECT_TRUE(doc[1].at("changed").is_null());
+  EXPECT_FALSE(doc[1].contains("previous"));
+  // The fields of today are all still there, the new ones after them.
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : doc[0].items()) keys.push_back(key);
+  ASSERT_EQ(keys.size(), 16u);
+  EXPECT_EQ(keys[13], "error");
+  EXPECT_EQ(keys[14], "changed");
+  EXPECT_EQ(keys[15], "previous");
+}
+
+TEST(ChangeFields, CsvAddsFiveColumns) {
+  const auto text = render_with_changes(format::csv, {changed_record(), failed_record()});
+  const auto first_eol = text.find('\n');
+  EXPECT_EQ(text.substr(0, first_eol),
+            "index,url,final_url,ok,status,price,currency,title,availability,source,attempts,"
+            "elapsed_ms,fetched_at,error_kind,error_message,changed,previous_price,"
+            "previous_currency,previous_availability,previous_fetched_at");
+  EXPECT_NE(text.find(",,true,1399,USD,,2026-11-23T19:00:00Z\n"), std::string::npos) << text;
+  // A URL never seen: five empty cells.
+  EXPECT_NE(text.find("'ftp://x',,,,,\n"), std::string::npos) << text;
+}
+
+TEST(ChangeFields, FileSchemaIgnoresTheOption) {
+  std::ostringstream plain;
+  std::ostringstream with;
+  ostream_sink with_sink(with);
+  auto a = make_writer(format::csv, schema::file, plain);
+  auto b = make_writer(format::csv, schema::file, with_sink, writer_options{.change_fields = true});
+  a->write(file_record());
+  b->write(file_record());
+  a->finish();
+  b->finish();
+  EXPECT_EQ(with.str(), plain.str());
+}
+
+TEST(FormatForPath, FollowsTheExtension) {
+  EXPECT_EQ(format_for_path("prices.csv"), format::csv);
+  EXPECT_EQ(format_for_path("/var/lib/x/PRICES.CSV"), format::csv);
+  EXPECT_EQ(format_for_path("out.jsonl"), format::jsonl);
+  EXPECT_EQ(format_for_path("out.ndjson"), format::jsonl);
+  EXPECT_EQ(format_for_path("dir.v2/out.json"), format::json);
+  EXPECT_EQ(format_for_path("out.txt"), std::nullopt);
+  EXPECT_EQ(format_for_path("out"), std::nullopt);
+  EXPECT_EQ(format_for_path("dir.csv/out"), std::nullopt);
+  EXPECT_EQ(format_for_path(".csv"), std::nullopt);
+  EXPECT_EQ(format_for_path("-"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace pricescrape::output
