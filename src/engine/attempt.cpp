@@ -124,7 +124,8 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
       page = co_await c.client.fetch(std::move(req));
     }
     t.global.reset();
-    const auto outcome = assess(page, steady::now() - t.sent_at);
+    auto outcome = assess(page, steady::now() - t.sent_at);
+    outcome.retry = attempt > 1;
     log_change(host, c.sched.finished(host, outcome));
     const auto plan = host.controller.plan_retry(steady::now(), attempt, outcome);
     if (plan.retry && !c.stopping && page.error) {

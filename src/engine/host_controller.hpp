@@ -96,6 +96,10 @@ struct attempt_outcome {
   steady_clock::duration latency{};
   rate_limit_info limits;  // Retry-After and RateLimit fields, parsed
   bool challenge = false;  // a bot challenge or captcha page (challenge.hpp)
+  // A retry of a URL refused before. Its refusal says that URL is still refused, not
+  // that the host's pace is still too high: one page answering 503 for good would
+  // otherwise cut the pace once per retry, for every URL of the host.
+  bool retry = false;
 };
 
 // Whether and when a failed attempt is tried again.

@@ -365,6 +365,40 @@ TEST(HostController, ChallengesInARowBlockTheHost) {
   EXPECT_EQ(c.stats().challenges, 4u);
 }
 
+TEST(HostController, RefusalOfARetryDoesNotCutThePaceAgain) {
+  host_controller c(host_settings{}, t0, 1);
+  c.sent(t0);
+  c.finished(t0 + 1ms, status(429));  // the first refusal sets a pace
+  const double paced = c.rate();
+  ASSERT_GT(paced, 0.0);
+  // The same URL, retried later and refused again (a page answering 503 for good).
+  attempt_outcome again = status(503);
+  again.retry = true;
+  again.latency = 1ms;
+  c.sent(t0 + 5s);
+  c.finished(t0 + 5s + 1ms, again);
+  EXPECT_EQ(c.rate(), paced);
+  EXPECT_EQ(c.stats().refusals, 2u);  // still counted
+}
+
+TEST(HostController, BrokenExchangeIsRetriedButDoesNotCutTheInFlightLimit) {
+  host_settings s;
+  s.max_in_flight = 10;
+  host_controller c(s, t0, 1);
+  for (int i = 0; i < 30; ++i) {  // slow start reaches the cap
+    c.sent(t0 + i * 100ms);
+    c.finished(t0 + i * 100ms + 1ms, ok());
+  }
+  ASSERT_EQ(c.in_flight_limit(), 10u);
+  attempt_outcome broken;
+  broken.error = error_kind::protocol;
+  broken.latency = 1ms;
+  c.sent(t0 + 4s);
+  c.finished(t0 + 4s + 1ms, broken);
+  EXPECT_EQ(c.in_flight_limit(), 10u);
+  EXPECT_TRUE(c.plan_retry(t0 + 4s + 1ms, 1, broken).retry);
+}
+
 struct retry_case {
   attempt_outcome outcome;
   int attempt;
