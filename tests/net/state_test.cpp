@@ -107,6 +107,18 @@ pid_t start_cli(const std::vector<std::string>& args, const std::string& out_fil
   return pid;
 }
 
+// The committed count seen from outside while the run goes on: 0 until the state file
+// exists and holds a first commit.
+std::size_t committed_while_running(const scenario& s) {
+  try {
+    pricescrape::state::store db(s.state, {.create = false});
+    auto run = db.find_unfinished_run(pricescrape::state::identify_input(s.urls));
+    return run ? run->committed.size() : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 std::vector<std::size_t> committed_indices(const scenario& s) {
   pricescrape::state::store db(s.state, {.create = false});
   auto run = db.find_unfinished_run(pricescrape::state::identify_input(s.urls));
@@ -182,7 +194,14 @@ TEST(StateRun, SecondConcurrentRunOnOneStateFileExits75) {
   const auto s = make_scenario("lock", 40, 50);
   const auto out = (temp_dir() / "lock.out").string();
   const pid_t first = start_cli(scrape_args(s, {"-c", "2"}), out);
-  std::this_thread::sleep_for(300ms);
+  // Until the first run holds the lock (it writes its pid into FILE.lock).
+  const std::string pid_text = std::to_string(first);
+  for (int i = 0; i < 400; ++i) {
+    std::ifstream lock(s.state + ".lock");
+    std::string holder;
+    if (std::getline(lock, holder) && holder.find(pid_text) != std::string::npos) break;
+    std::this_thread::sleep_for(25ms);
+  }
   auto second = run_cli(scrape_args(s));
   EXPECT_EQ(second.exit_code, 75);
   EXPECT_NE(second.err.find("pid " + std::to_string(first)), std::string::npos) << second.err;
@@ -198,7 +217,10 @@ TEST(StateRun, ResumeAfterSigkillFetchesNothingCommittedAndWritesEveryLineOnce) 
   set_version("7.00", "k1");
   const auto out = (temp_dir() / "resume.out").string();
   const pid_t pid = start_cli(scrape_args(s, {"-c", "4"}), out);
-  std::this_thread::sleep_for(400ms);
+  // Killed once the first records are committed (a fixed wait killed a run on a loaded
+  // machine before its first commit); 300 URLs at 10 ms and -c 4 take far longer.
+  for (int i = 0; i < 400 && committed_while_running(s) == 0; ++i)
+    std::this_thread::sleep_for(25ms);
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
