@@ -60,7 +60,6 @@ class slot_guard {
   void reset() {
     if (sem_) std::exchange(sem_, nullptr)->release();
   }
-  explicit operator bool() const noexcept { return sem_ != nullptr; }
 
  private:
   async_semaphore* sem_ = nullptr;
@@ -88,8 +87,6 @@ class wait_list {
     closed_ = true;
     wake_all();
   }
-  bool closed() const noexcept { return closed_; }
-  std::size_t size() const noexcept { return sleepers_.size(); }
 
  private:
   asio::any_io_executor ex_;

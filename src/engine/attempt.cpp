@@ -41,6 +41,22 @@ void log_change(const host_policy& h, const host_change& change) {
   if (change.blocked) spdlog::warn("host {}: giving up on it", h.key);
 }
 
+bool is_transport_failure(error_kind kind) noexcept {
+  switch (kind) {
+    case error_kind::invalid_url:
+    case error_kind::dns:
+    case error_kind::connect:
+    case error_kind::tls:
+    case error_kind::timeout:
+    case error_kind::protocol:
+    case error_kind::cancelled:
+    case error_kind::internal:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void note_attempts(http::fetch_result& page, int attempts) {
   page.attempts = attempts;
   if (attempts > 1 && page.error && page.error->kind != error_kind::cancelled)
@@ -77,15 +93,9 @@ attempt_outcome assess(http::fetch_result& result, steady_clock::duration latenc
   attempt_outcome o;
   o.latency = latency;
   o.status = result.status.value_or(0);
-  // A transport failure (no final status, or one the client gave up on before the
-  // response was complete) tells the controller about the path, not the server's mood.
-  if (result.error && (!result.status || result.error->kind != error_kind::http_status) &&
-      result.error->kind != error_kind::rate_limited) {
-    const auto kind = result.error->kind;
-    if (kind != error_kind::not_html && kind != error_kind::decode &&
-        kind != error_kind::too_large && kind != error_kind::redirects)
-      o.error = kind;
-  }
+  // A failure below HTTP tells the controller about the path, not the server's mood;
+  // one the client found in a complete response (status, body, redirects) is not one.
+  if (result.error && is_transport_failure(result.error->kind)) o.error = result.error->kind;
   const auto fields = field_views(result.fields);
   o.limits = parse_rate_limit(fields, std::chrono::system_clock::now());
   if (o.error) return o;

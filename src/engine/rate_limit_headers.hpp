@@ -31,8 +31,7 @@ struct rate_limit_info {
 
 // Retry-After (RFC 9110 10.2.3) as delta-seconds or an HTTP-date in any of the three
 // forms (IMF-fixdate, RFC 850, asctime). A date in the past means 0; absurd delays are
-// clamped to one year. Hand-parsed, so locale-independent, unlike the strptime-based copy
-// in http/retry.cpp, which should forward here once the client is rewired.
+// clamped to one year. Hand-parsed, so locale-independent.
 std::optional<milliseconds> parse_retry_after(std::string_view value,
                                               std::chrono::system_clock::time_point now);
 

@@ -44,8 +44,6 @@ class admission_queue {
 
   void wake_head();
   void close();
-  bool closed() const noexcept { return closed_; }
-  std::size_t size() const noexcept { return waiting_.size(); }
 
  private:
   std::map<std::size_t, asio::steady_timer*> waiting_;  // by job index
