@@ -116,6 +116,7 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
                                              const http::header_list& headers) {
   polite_fetch out;
   time_point not_before{};
+  int refusals = 0;  // of this URL so far
   for (int attempt = 1;; ++attempt) {
     auto admitted = co_await c.sched.admit(host, index, not_before);
     if (!admitted) {
@@ -135,7 +136,8 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
     }
     t.global.reset();
     auto outcome = assess(page, steady::now() - t.sent_at);
-    outcome.retry = attempt > 1;
+    outcome.earlier_refusals = refusals;
+    if (outcome.challenge || outcome.status == 429 || outcome.status == 503) ++refusals;
     log_change(host, c.sched.finished(host, outcome));
     const auto plan = host.controller.plan_retry(steady::now(), attempt, outcome);
     if (plan.retry && !c.stopping && page.error) {

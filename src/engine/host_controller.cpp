@@ -253,34 +253,27 @@ void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
 void host_controller::on_refusal(time_point now, const attempt_outcome& outcome) {
   // A request sent before the last cut was paced by the old rate: its refusal is news
   // already acted on (TCP reacts once per window for the same reason).
-  if (now - outcome.latency <= last_cut_ || outcome.retry) return;
+  if (now - outcome.latency <= last_cut_ || outcome.earlier_refusals >= 2) return;
   const auto& t = settings_.tuning;
   last_cut_ = now;
   if (rate_ <= 0) {
-    // The first refusal ends the unpaced start. The N requests accepted in the E seconds
-    // so far bound the limit loosely: N/E from above (a bucket let a burst through) and,
-    // when E is under a second, N/1s from below. Slow start begins at their geometric
-    // mean and doubles the pace until the next refusal.
-    const double elapsed = std::max(seconds_f(now - start_).count(), 0.001);
-    const double accepted = measured_rate(now) * std::max(elapsed, 1.0);
-    // Refused before anything was accepted, there is no estimate: start from 1/s.
-    rate_ = std::max(1.0, std::sqrt((accepted / elapsed) * (accepted / std::max(elapsed, 1.0))));
-    // Refused within the first second, the bounds are close and the estimate is good;
-    // later, the host's traffic was thin (its URLs among many others') and the estimate
-    // is only a floor: then slow start finds the limit, a pause more or not.
-    if (outcome.limits.retry_after && elapsed <= 1.0) {
-      // A server that pauses us makes every overshoot cost a whole pause: no doubling
-      // to find the limit, but CUBIC from the estimate, probing gently.
-      // The usual cut below the estimate, then a slow climb back (CUBIC with a small C):
-      // a run of minutes meets one more pause at most.
-      remembered_rate_ = rate_;
-      rate_ = std::max(t.min_rate, t.decrease * remembered_rate_);
-      cubic_c_ = t.cubic_c / 16;
-      cubic_k_ = std::cbrt((1 - t.decrease) / cubic_c_);
-      successes_since_cut_ = 0;
-      repace();
-      return;
-    }
+    // The first refusal ends the unpaced start. The N requests accepted in the first E
+    // seconds say little when E is short: a bucket let a burst B through, and N = B + r*E
+    // holds for any limit r. What was accepted over a second is a floor under the limit
+    // for any burst up to a second's worth (nginx's and WAFs' usual set-ups), so slow
+    // start begins there and doubles the pace each second until the next refusal, whose
+    // measured accept rate then gives the limit. Starting higher (N/E and N/1s averaged)
+    // went down the pace in five cuts of one refusal each, and a WAF banning after seven
+    // refusals banned us one run in three.
+    // (measured_rate spans at least a second.) Refused before anything was accepted,
+    // there is no floor: start from 1/s.
+    rate_ = std::max(1.0, measured_rate(now));
+    const double elapsed = seconds_f(now - start_).count();
+    const double ceiling = elapsed > 0 && elapsed < 1 ? rate_ / elapsed : rate_;
+    // The further apart floor and ceiling (N/E), the faster slow start climbs, within
+    // bounds: faster still overshot by enough for a WAF's ban in the simulation.
+    const double speed = std::clamp(0.5 * std::log2(ceiling / rate_), 1.0, t.max_slow_start_speed);
+    slow_start_speed_ = speed / seconds_f(t.slow_start_doubling).count();
     rate_slow_start_ = true;
     last_rate_growth_ = now;
     repace();
@@ -347,7 +340,7 @@ void host_controller::on_success(time_point now) {
     // left does not inflate it).
     const double dt = std::min(1.0, seconds_f(now - last_rate_growth_).count());
     last_rate_growth_ = now;
-    rate_ *= std::exp2(dt / seconds_f(settings_.tuning.slow_start_doubling).count());
+    rate_ *= std::exp2(dt * slow_start_speed_);
     return;
   }
   // CUBIC: concave back to the remembered rate, flat near it, convex beyond it, so a

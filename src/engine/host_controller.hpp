@@ -43,7 +43,8 @@ struct adaptive_tuning {
   milliseconds measure_window{1000};       // accepted requests are counted over this window
   milliseconds slow_start_doubling{1000};  // pace doubling period between the first two
                                            // refusals
-  std::size_t exit_slots = 4;              // eighths of the window measured when slow start ends
+  double max_slow_start_speed = 1.5;       // doublings per period at most
+  std::size_t exit_slots = 6;              // eighths of the window measured when slow start ends
   double drain_slots = 1;                  // send slots left empty after a refusal
 };
 
@@ -96,10 +97,13 @@ struct attempt_outcome {
   steady_clock::duration latency{};
   rate_limit_info limits;  // Retry-After and RateLimit fields, parsed
   bool challenge = false;  // a bot challenge or captcha page (challenge.hpp)
-  // A retry of a URL refused before. Its refusal says that URL is still refused, not
-  // that the host's pace is still too high: one page answering 503 for good would
-  // otherwise cut the pace once per retry, for every URL of the host.
-  bool retry = false;
+  // How often this URL was refused before this attempt. Refusals cluster when a host is
+  // over its limit: the first refusal of a URL and of its first retry say so, and cut.
+  // A URL refused a third time is refused for itself (a page answering 503 for good):
+  // cutting once per retry dragged a whole host to ~10 requests/s for one such page,
+  // and cutting never on retries let a pace overshooting in slow start, whose refusals
+  // fall on the retries served first, trip a WAF's ban.
+  int earlier_refusals = 0;
 };
 
 // Whether and when a failed attempt is tried again.
@@ -211,6 +215,7 @@ class host_controller {
   double cubic_k_ = 0;  // seconds from a cut back to the remembered rate
   double cubic_c_;      // lowered for hosts that answer probes with pauses
   time_point last_rate_growth_{};
+  double slow_start_speed_ = 1;   // doublings per second in slow start
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
   time_point last_overload_{};
   bool slow_start_ = true;  // in-flight limit doubling per 100 ms until trouble

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <deque>
 #include <vector>
 
@@ -240,9 +242,10 @@ TEST(HostController, RefusalCutsThePaceNotTheInFlightLimit) {
   EXPECT_EQ(c.stats().rate_changes, 1u);
 }
 
-// The first refusal ends the unpaced start: N accepted in E < 1 s give the bounds N/E
-// and N/1s, and the pace starts at their geometric mean.
-TEST(HostController, FirstRefusalStartsAPaceBetweenTheBurstsBounds) {
+// The first refusal ends the unpaced start: N accepted in E < 1 s only bound the limit
+// from below by N/1s (a burst may have been most of N). The pace starts at that floor and
+// slow start climbs from it, faster the further the ceiling N/E lies above.
+TEST(HostController, FirstRefusalStartsSlowStartAtTheBurstsFloor) {
   host_controller c(host_settings{}, t0, 1);
   for (int i = 0; i < 16; ++i) {
     c.sent(t0 + milliseconds(i * 10));
@@ -250,8 +253,12 @@ TEST(HostController, FirstRefusalStartsAPaceBetweenTheBurstsBounds) {
   }
   c.sent(t0 + 195ms);
   c.finished(t0 + 200ms, status(429));
-  // 16 accepted in 0.2 s: between 16/s and 80/s, at sqrt(16 * 80) = 35.8/s.
-  EXPECT_NEAR(c.rate(), 35.8, 0.1);
+  // 16 accepted in 0.2 s: the floor is 16/s.
+  EXPECT_NEAR(c.rate(), 16.0, 0.1);
+  // The ceiling, 80/s, is 2.3 doublings above: slow start climbs 1.16 doublings a second.
+  c.sent(t0 + 2s);
+  c.finished(t0 + 2s + 1ms, ok(1ms));
+  EXPECT_NEAR(c.rate(), 16.0 * std::exp2(0.5 * std::log2(5.0)), 0.5);
 }
 
 TEST(HostController, RefusedBeforeAnythingWasAcceptedStartsAtOnePerSecond) {
@@ -261,11 +268,13 @@ TEST(HostController, RefusedBeforeAnythingWasAcceptedStartsAtOnePerSecond) {
   EXPECT_DOUBLE_EQ(c.rate(), 1.0);
 }
 
-// Between the first two refusals the pace doubles per second of answers; the second
-// refusal cuts it to 0.85 of what was found, and CUBIC brings it back to that rate and
-// then past it.
+// Between the first two refusals the pace doubles per second of answers (held at one
+// doubling here); the second refusal cuts it to 0.85 of what was found, and CUBIC brings
+// it back to that rate and then past it.
 TEST(HostController, SlowStartThenCubic) {
-  host_controller c(host_settings{}, t0, 1);
+  host_settings s;
+  s.tuning.max_slow_start_speed = 1;
+  host_controller c(s, t0, 1);
   c.sent(t0);
   c.finished(t0 + 20ms, status(429));
   ASSERT_DOUBLE_EQ(c.rate(), 1.0);
@@ -365,20 +374,32 @@ TEST(HostController, ChallengesInARowBlockTheHost) {
   EXPECT_EQ(c.stats().challenges, 4u);
 }
 
-TEST(HostController, RefusalOfARetryDoesNotCutThePaceAgain) {
+// A URL refused on its first attempt and its first retry says the host is over its
+// limit: both cut. Refused a third time, the URL is refused for itself (a page answering
+// 503 for good): the pace stays.
+TEST(HostController, RefusalsOfAUrlCutTwiceThenNoMore) {
   host_controller c(host_settings{}, t0, 1);
   c.sent(t0);
   c.finished(t0 + 1ms, status(429));  // the first refusal sets a pace
-  const double paced = c.rate();
-  ASSERT_GT(paced, 0.0);
-  // The same URL, retried later and refused again (a page answering 503 for good).
+  const double first = c.rate();
+  ASSERT_GT(first, 0.0);
+  for (int i = 0; i < 200; ++i) {  // the pace climbs back
+    c.sent(t0 + 2s + i * 10ms);
+    c.finished(t0 + 2s + i * 10ms + 1ms, ok());
+  }
   attempt_outcome again = status(503);
-  again.retry = true;
+  again.earlier_refusals = 1;
   again.latency = 1ms;
+  const double before_retry = c.rate();
   c.sent(t0 + 5s);
   c.finished(t0 + 5s + 1ms, again);
-  EXPECT_EQ(c.rate(), paced);
-  EXPECT_EQ(c.stats().refusals, 2u);  // still counted
+  const double after_retry = c.rate();
+  EXPECT_LT(after_retry, before_retry);  // the first retry's refusal cuts
+  again.earlier_refusals = 2;
+  c.sent(t0 + 9s);
+  c.finished(t0 + 9s + 1ms, again);
+  EXPECT_EQ(c.rate(), after_retry);   // the third refusal of the same URL does not
+  EXPECT_EQ(c.stats().refusals, 3u);  // still counted
 }
 
 TEST(HostController, BrokenExchangeIsRetriedButDoesNotCutTheInFlightLimit) {
