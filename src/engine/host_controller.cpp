@@ -268,6 +268,7 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
     // (measured_rate spans at least a second.) Refused before anything was accepted,
     // there is no floor: start from 1/s.
     rate_ = std::max(1.0, measured_rate(now));
+    first_burst_ = rate_;  // accepted over the last second, read as a count
     const double elapsed = seconds_f(now - start_).count();
     const double ceiling = elapsed > 0 && elapsed < 1 ? rate_ / elapsed : rate_;
     // The further apart floor and ceiling (N/E), the faster slow start climbs, within
@@ -283,17 +284,24 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
   // and the pace, and what was accepted lately narrows it. Later the pace overshoots
   // little and is the better estimate (the measured rate reads low when a pause fell in
   // its window).
-  double found = rate_slow_start_
-                     ? std::max(rate_ / 2, std::min(rate_, measured_rate(now, t.exit_slots)))
-                     : rate_;
+  //
+  // Over the measured span W the bucket went from some level to full: A accepted means
+  // A/W >= r >= (A - B)/W. The burst B is at most what the first second took (the
+  // bucket was full at the first refusal), so the lower bound is taken: on an nginx
+  // bucket (40/s, burst 10) A/W read 53/s and the pace was cut to 45/s, over the limit
+  // again, one Retry-After pause more.
+  const double window_s = seconds_f(t.measure_window).count() * t.exit_slots / slots;
+  const double accepted_lately = measured_rate(now, t.exit_slots) - first_burst_ / window_s;
+  double found = rate_slow_start_ ? std::max(rate_ / 2, std::min(rate_, accepted_lately)) : rate_;
   // CUBIC's fast convergence (RFC 9438 4.7): refused again at or below the rate
   // remembered last time, the limit is lower than that; settle lower.
   if (!rate_slow_start_ && found <= remembered_rate_ * 1.01) found *= (1 + t.decrease) / 2;
   remembered_rate_ = std::max(t.min_rate, found);
   successes_since_cut_ = 0;
   rate_slow_start_ = false;
-  // A server that pauses us makes each probe cost a pause: probe more gently.
-  if (outcome.limits.retry_after) cubic_c_ = std::max(cubic_c_ / 2, t.cubic_c / 16);
+  // A server that pauses us makes each probe cost a pause (a second of nothing for a
+  // gain of a tenth): probe gently from the first pause on.
+  if (outcome.limits.retry_after) cubic_c_ = t.cubic_c / 16;
   // A challenge is the server's last warning before a ban: cut twice as deep.
   const double beta = outcome.challenge ? t.decrease / 2 : t.decrease;
   rate_ = std::max(t.min_rate, beta * remembered_rate_);

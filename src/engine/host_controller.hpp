@@ -215,6 +215,7 @@ class host_controller {
   double cubic_k_ = 0;  // seconds from a cut back to the remembered rate
   double cubic_c_;      // lowered for hosts that answer probes with pauses
   time_point last_rate_growth_{};
+  double first_burst_ = 0;        // accepted in the second before the first refusal: >= the burst
   double slow_start_speed_ = 1;   // doublings per second in slow start
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
   time_point last_overload_{};

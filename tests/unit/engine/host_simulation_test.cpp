@@ -427,9 +427,10 @@ TEST(HostSimulation, ChosenControllerMeetsIssue9Targets) {
     EXPECT_EQ(r.failed, 0u) << s.name;
     EXPECT_LE(r.refused_share(), 0.02) << s.name;
     EXPECT_EQ(r.bans, 0) << s.name;
-    // Each Retry-After pause costs a second of sending (7 % of this run): short of 0.9,
-    // see the README.
-    const double target = s.model.retry_after ? 0.8 : 0.9;
+    // Each Retry-After pause costs a second of sending (7 % of this run), and finding
+    // the limit takes two refusals at least (the first ends the unpaced start; a bucket
+    // says nothing more until it is exceeded): 15 s + 2 s caps the share at 0.88.
+    const double target = s.model.retry_after ? 0.85 : 0.9;
     EXPECT_GE(r.achieved, target * s.model.rate) << s.name;
   }
 }
