@@ -298,14 +298,17 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
   if (!rate_slow_start_ && found <= remembered_rate_ * 1.01) found *= (1 + t.decrease) / 2;
   remembered_rate_ = std::max(t.min_rate, found);
   successes_since_cut_ = 0;
-  rate_slow_start_ = false;
   // A server that pauses us makes each probe cost a pause (a second of nothing for a
   // gain of a tenth): probe gently from the first pause on.
   if (outcome.limits.retry_after) cubic_c_ = t.cubic_c / 16;
+  // Leaving slow start, the rate found is a lower bound already: a shallower cut leaves
+  // the bucket room to drain without starting the climb back far below the limit.
+  double beta = rate_slow_start_ ? t.slow_start_exit_decrease : t.decrease;
   // A challenge is the server's last warning before a ban: cut twice as deep.
-  const double beta = outcome.challenge ? t.decrease / 2 : t.decrease;
+  if (outcome.challenge) beta = t.decrease / 2;
   rate_ = std::max(t.min_rate, beta * remembered_rate_);
   cubic_k_ = std::cbrt((1 - beta) / cubic_c_);
+  rate_slow_start_ = false;
   repace();
 }
 

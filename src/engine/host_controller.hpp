@@ -37,6 +37,7 @@ enum class politeness_mode {
 // beyond it ever faster.
 struct adaptive_tuning {
   double decrease = 0.85;                  // CUBIC's beta
+  double slow_start_exit_decrease = 0.92;  // beta when slow start ends (a lower bound found)
   double cubic_c = 0.0056;                 // CUBIC's C, relative to the remembered rate, per unit^3
   double cubic_requests_per_s = 40;        // answers per unit of CUBIC's clock
   double min_rate = 0.2;                   // requests/s; a refused host still makes progress

@@ -269,11 +269,12 @@ TEST(HostController, RefusedBeforeAnythingWasAcceptedStartsAtOnePerSecond) {
 }
 
 // Between the first two refusals the pace doubles per second of answers (held at one
-// doubling here); the second refusal cuts it to 0.85 of what was found, and CUBIC brings
-// it back to that rate and then past it.
+// doubling here); the second refusal cuts it to 0.85 of what was found (the exit's cut,
+// set to CUBIC's usual one here), and CUBIC brings it back to that rate and then past it.
 TEST(HostController, SlowStartThenCubic) {
   host_settings s;
   s.tuning.max_slow_start_speed = 1;
+  s.tuning.slow_start_exit_decrease = 0.85;
   host_controller c(s, t0, 1);
   c.sent(t0);
   c.finished(t0 + 20ms, status(429));
