@@ -1,0 +1,20 @@
+# Sourced by the install tests: what the binary's --help says, as lists.
+# shellcheck shell=bash
+
+# The subcommands: the first word of each indented line of the "Subcommands:" block.
+help_subcommands() {  # BINARY
+  "$1" --help | awk '/^Subcommands:/ { on = 1; next } on && /^[^ ]/ { on = 0 }
+                     on && /^  [a-z]/ { print $1 }'
+}
+
+# The long options of one --help, one per line: from each line that starts (after its
+# indent) with an option, the --names before the description (two spaces end them).
+help_long_options() {  # BINARY [SUBCOMMAND]
+  "$@" --help | awk '/^ +-/ { sub(/^ +/, ""); sub(/  .*/, ""); print }' |
+    grep -o -- '--[A-Za-z0-9][-A-Za-z0-9]*' | sort -u
+}
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
