@@ -5,14 +5,14 @@
 # zsh's and fish's too when those shells are installed (else only their option lists).
 #   completions_test.sh BINARY COMPLETIONS_DIR
 set -uo pipefail
-bin=$1
-dir=$2
+bin=$(realpath "$1")
+dir=$(realpath "$2")
 failures=0
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/help_options.sh"
 
 subcommands=$(help_subcommands "$bin")
-[[ -n $subcommands ]] || fail "no subcommands found in $bin --help"
+check_subcommands_found "$subcommands"
 main_options=$(help_long_options "$bin")
 (($(wc -l <<<"$main_options") >= 20)) || fail "only $(wc -l <<<"$main_options") long options parsed from --help"
 

@@ -14,6 +14,15 @@ help_long_options() {  # BINARY [SUBCOMMAND]
     grep -o -- '--[A-Za-z0-9][-A-Za-z0-9]*' | sort -u
 }
 
+# The subcommands every build has: finding fewer means --help changed its layout and the
+# parsers here (and cmake/man-help.sh) need to follow it.
+check_subcommands_found() {  # SUBCOMMANDS (as help_subcommands printed them)
+  local sub
+  for sub in extract parse-price history; do
+    grep -qx -- "$sub" <<<"$1" || fail "subcommand $sub not found in --help's Subcommands: block"
+  done
+}
+
 fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))

@@ -5,8 +5,8 @@
 # binary's own NEEDED libraries) and contents, unpacked with dpkg -x and run.
 #   install_test.sh BUILD_DIR BINARY CMAKE CPACK
 set -uo pipefail
-build=$1
-built_bin=$2
+build=$(realpath "$1")
+built_bin=$(realpath "$2")
 cmake_cmd=${3:-cmake}
 cpack_cmd=${4:-cpack}
 failures=0
@@ -81,6 +81,7 @@ else
   rendered=$tmp/man.txt
   echo "SKIP: groff not installed, man page checked as source"
 fi
+check_subcommands_found "$(help_subcommands "$built_bin")"
 checked=0
 for sub in "" $(help_subcommands "$built_bin"); do
   for option in $(help_long_options "$built_bin" $sub); do
