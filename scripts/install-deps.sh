@@ -10,7 +10,7 @@ packages=(
   libssl-dev zlib1g-dev libbrotli-dev libdeflate-dev libsqlite3-dev libidn2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
-  openssl ca-certificates python3 curl help2man dpkg-dev
+  openssl ca-certificates python3 curl help2man dpkg-dev groff-base
 )
 
 missing=()
