@@ -170,6 +170,7 @@ std::string stats_json(const run_stats& stats) {
                      {"retries", h.retries},
                      {"latency_p50_ms", h.latency_p50.count()},
                      {"latency_p95_ms", h.latency_p95.count()},
+                     {"bytes", h.bytes},
                      {"refusals", h.refusals},
                      {"pauses", h.pauses},
                      {"challenges", h.challenges},

@@ -60,6 +60,7 @@ struct host_report {
   std::size_t rate_changes = 0;
   std::size_t peak_in_flight = 0;
   std::size_t robots_disallowed = 0;
+  std::uint64_t bytes = 0;  // response bodies received, as sent (compressed), every attempt
   double settled_rate = 0;  // requests/s at the end; 0 = unpaced
   std::chrono::milliseconds latency_p50{0};
   std::chrono::milliseconds latency_p95{0};

@@ -135,6 +135,7 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
       page = co_await c.client.fetch(std::move(req));
     }
     t.global.reset();
+    host.bytes += page.body_bytes;
     auto outcome = assess(page, steady::now() - t.sent_at);
     outcome.earlier_refusals = refusals;
     if (outcome.challenge || outcome.status == 429 || outcome.status == 503) ++refusals;

@@ -232,6 +232,12 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
       if (b.stopping && !b.started_at_or_above(j.index)) co_return std::nullopt;
       b.mark_started(j.index);
       r.error = std::move(refused);
+      // Never sent, yet the URL may have been observed before (by a run without
+      // --robots): its record shows that as `previous`, as any failure's does.
+      if (b.options.hooks) {
+        const fetch_prior prior = co_await ask_hooks(*b.options.hooks, j);
+        b.options.hooks->after_fetch(r, prior, header_fields{});
+      }
       r.fetched_at = now_utc();
       co_return r;
     }

@@ -152,6 +152,7 @@ std::vector<host_report> scheduler::reports() const {
     r.statuses = s.statuses;
     r.blocked = h->controller.is_blocked();
     r.robots_disallowed = h->robots_disallowed;
+    r.bytes = h->bytes;
     out.push_back(std::move(r));
   }
   std::stable_sort(out.begin(), out.end(), [](const host_report& a, const host_report& b) {

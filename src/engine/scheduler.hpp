@@ -65,6 +65,7 @@ struct host_policy {
   robots_state robots = robots_state::unknown;
   robots_rules rules;
   std::size_t robots_disallowed = 0;
+  std::uint64_t bytes = 0;  // response bodies received, as sent (fetch_result::body_bytes)
 };
 
 // A request allowed out: the slots it holds, and when it went.

@@ -341,6 +341,7 @@ struct client::impl {
     }
     out.content_type = result.content_type;
     out.fields = std::move(result.fields);
+    out.body_bytes = result.body.size();
     if (result.status < 200 || result.status > 299) {
       refuse(result, out);
       co_return out;

@@ -64,6 +64,9 @@ struct fetch_result {
   std::string body;
   header_list fields;  // of the final response
   std::optional<scrape_error> error;
+  // The final response's body as received (before Content-Encoding is undone, before
+  // any cap on what is kept): what the host sent, for --stats.
+  std::uint64_t body_bytes = 0;
 
   bool ok() const noexcept { return !error.has_value(); }
 };

@@ -169,6 +169,7 @@ TEST(Stats, OneJsonObjectWithEveryCount) {
   host.refusals = 2;
   host.pauses = 1;
   host.settled_rate = 2.5;
+  host.bytes = 123456;
   s.hosts = {host};
   const auto text = stats_json(run_stats{s, 0, &budget, &changes});
   ASSERT_EQ(text.back(), '\n');
@@ -198,6 +199,7 @@ TEST(Stats, OneJsonObjectWithEveryCount) {
   EXPECT_EQ(h.at("statuses"), nlohmann::json({{"200", 9}, {"304", 1}, {"503", 2}}));
   EXPECT_EQ(h.at("retries"), 2);
   EXPECT_EQ(h.at("not_modified"), 1);
+  EXPECT_EQ(h.at("bytes"), 123456);
   EXPECT_EQ(h.at("latency_p50_ms"), 40);
   EXPECT_EQ(h.at("latency_p95_ms"), 300);
   EXPECT_EQ(h.at("refusals"), 2);
