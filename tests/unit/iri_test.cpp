@@ -84,8 +84,8 @@ INSTANTIATE_TEST_SUITE_P(
                     uri_case{"https://shop.example/p/1?x=2&y=%41#frag",
                              "https://shop.example/p/1?x=2&y=%41#frag"},
                     uri_case{"http://h", "http://h"},
-        // A port is never international: encoded, so the URL parser refuses it.
-        uri_case{"http://h:8\xC3\xBC/", "http://h:8%C3%BC/"}));
+                    // A port is never international: encoded, so the URL parser refuses it.
+                    uri_case{"http://h:8\xC3\xBC/", "http://h:8%C3%BC/"}));
 
 INSTANTIATE_TEST_SUITE_P(RelativeReferences, ToUri,
                          testing::Values(uri_case{"/\xC3\xBC?q=\xC3\xBC", "/%C3%BC?q=%C3%BC"},
