@@ -14,6 +14,8 @@ pkg_check_modules(brotlidec REQUIRED IMPORTED_TARGET libbrotlidec)
 pkg_check_modules(brotlienc REQUIRED IMPORTED_TARGET libbrotlienc)
 # Whole-buffer gzip decoding, 3x faster than zlib on our pages (README, "Dependencies").
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
+# International host names (IDNA 2008 with UTS 46): Debian 12's libidn2-dev.
+pkg_check_modules(libidn2 REQUIRED IMPORTED_TARGET libidn2)
 # The state store (`--state`): SQLite, Debian 12's libsqlite3-dev (3.40).
 find_package(SQLite3 3.37 REQUIRED)
 if(PRICESCRAPE_BUILD_TESTS)

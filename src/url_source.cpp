@@ -1,6 +1,7 @@
 #include <pricescrape/url_source.hpp>
 
 #include <pricescrape/detail/ascii.hpp>
+#include <pricescrape/iri.hpp>
 
 #include <boost/url/parse.hpp>
 
@@ -24,7 +25,7 @@ bool is_ascii_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-bool is_space_or_control(unsigned char c) noexcept { return c <= 0x20 || c == 0x7F; }
+bool is_control(unsigned char c) noexcept { return c < 0x20 || c == 0x7F; }
 
 // Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
 std::string_view truncate_utf8(std::string_view text, std::size_t limit) noexcept {
@@ -141,16 +142,15 @@ std::optional<scrape_error> check_url(std::string_view text, std::string& host) 
     return invalid("not an http(s) URL", text);
   }
   for (char c : text) {
-    if (is_space_or_control(static_cast<unsigned char>(c))) {
-      return invalid("URL contains a space or control character", text);
+    if (is_control(static_cast<unsigned char>(c))) {
+      return invalid("URL contains a control character", text);
     }
   }
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      return invalid("URL contains non-ASCII characters (percent-encode them)", text);
-    }
-  }
-  auto parsed = boost::urls::parse_uri(text);
+  // An international URL is checked as the ASCII URL the fetch will send (the same
+  // conversion: iri::to_uri); the job keeps the text as written.
+  const auto ascii = iri::to_uri(text);
+  if (!ascii) return invalid(ascii.error().message, text);
+  auto parsed = boost::urls::parse_uri(*ascii);
   if (!parsed) return invalid("malformed URL", text);
   // "http:/p" has no authority at all; "http:///p" and "http://:80/" an empty host.
   if (!parsed->has_authority() || parsed->encoded_host().empty()) {

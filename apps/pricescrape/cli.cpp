@@ -222,6 +222,9 @@ parsed parse_command_line(int argc, char** argv) {
   app.add_flag("--profile", scrape.profile,
                "At the end, print CPU time by stage (fetch+TLS, decompression, charset, parse, "
                "extraction, output) on stderr");
+  // --csv-safe (issue 12): off by default, as it changes data ("-5" becomes "'-5").
+  app.add_flag("--csv-safe", scrape.csv_safe,
+               "CSV: prefix cells starting with = + - @ tab or CR with ' (formula injection)");
   politeness_text politeness;
   add_politeness_options(app, politeness, scrape.engine.politeness);
   add_common(app, scrape.common, verbose, quiet, log_format_name);

@@ -29,6 +29,7 @@ struct scrape_command {
   engine_options engine;
   common_options common;
   bool profile = false;     // print CPU time by stage on stderr at the end
+  bool csv_safe = false;    // --csv-safe: quote formula-like CSV cells
   nightly_options nightly;  // --max-errors, --stats (and --state & co. once wired)
 };
 

@@ -319,7 +319,7 @@ int run_scrape(const cli::scrape_command& cmd) {
   if (bar) on_progress = [&bar](const progress_event& e) { bar->update(e); };
 
   auto writer = output::make_writer(cmd.format, output::schema::fetch, *out,
-                                    {.change_fields = st.has_value()});
+                                    {.change_fields = st.has_value(), .csv_safe = cmd.csv_safe});
   batch_summary summary;
   std::optional<state::change_counts> changes;
   try {

@@ -1,5 +1,7 @@
 #include "engine/attempt.hpp"
 
+#include <pricescrape/iri.hpp>
+
 #include "engine/challenge.hpp"
 #include "engine/rate_limit_headers.hpp"
 
@@ -171,7 +173,11 @@ struct robots_target {
 };
 
 std::optional<robots_target> robots_target_of(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
+  // The ASCII URL the fetch sends: an IDNA host, a percent-encoded path (RFC 9309 matches
+  // rules against the encoded path).
+  const auto ascii = iri::to_uri(url);
+  if (!ascii) return std::nullopt;
+  auto parsed = boost::urls::parse_uri(*ascii);
   if (!parsed) return std::nullopt;
   robots_target t;
   t.robots_url = std::string(parsed->scheme()) + "://" +

@@ -222,8 +222,7 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
   if (j.invalid) {
     b.mark_started(j.index);
     r.error = std::move(j.invalid);
-    r.fetched_at = now_utc();
-    co_return r;
+    co_return r;  // never fetched: no fetched_at
   }
   auto& host = b.sched.host(j.host);
   const auto start = steady::now();
@@ -238,8 +237,7 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
         const fetch_prior prior = co_await ask_hooks(*b.options.hooks, j);
         b.options.hooks->after_fetch(r, prior, header_fields{});
       }
-      r.fetched_at = now_utc();
-      co_return r;
+      co_return r;  // never fetched: no fetched_at
     }
   }
   // The body slot comes back with the page and is held until its extraction ends: it
@@ -266,7 +264,9 @@ asio::awaitable<std::optional<output::record>> process_job(batch& b, job j) {
   if (b.options.hooks) b.options.hooks->after_fetch(r, prior, fields);
   r.elapsed_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start).count();
-  r.fetched_at = now_utc();
+  // fetched_at says when a request for this URL went out and ended: a URL whose host was
+  // given up (or whose run stopped) before its first request has none.
+  if (!fetched.never_sent) r.fetched_at = now_utc();
   co_return r;
 }
 
@@ -293,7 +293,7 @@ asio::awaitable<void> run_job(batch& b, job j) {
     r->index = index;
     r->url = std::move(url);
     r->error = std::move(failure);
-    r->fetched_at = now_utc();
+    // No fetched_at: whether a request went out before the failure is not known.
   }
   if (!r) co_return;
   if (!r->ok())

@@ -1,6 +1,7 @@
 #include <pricescrape/detail/ascii.hpp>
 #include <pricescrape/detail/cpu_clock.hpp>
 #include <pricescrape/http/client.hpp>
+#include <pricescrape/iri.hpp>
 #include <pricescrape/version.hpp>
 
 #include "http/classify.hpp"
@@ -63,7 +64,10 @@ scrape_error invalid_url(std::string_view why, std::string_view text) {
 }
 
 outcome<target> make_target(std::string_view text) {
-  auto parsed = urls::parse_uri(text);
+  // An international URL is sent as browsers send it: IDNA host, UTF-8 percent-encoded.
+  const auto ascii = iri::to_uri(text);
+  if (!ascii) return invalid_url(ascii.error().message, text);
+  auto parsed = urls::parse_uri(*ascii);
   if (!parsed) return invalid_url("not a valid URL", text);
   const urls::url_view u = *parsed;
   const std::string scheme = detail::to_lower_ascii(u.scheme());
@@ -333,7 +337,9 @@ struct client::impl {
   asio::awaitable<fetch_result> fetch(request req) {
     fetch_result out;
     // Credentials never reach the record; the request itself never sends them.
-    out.final_url = without_userinfo(req.url);
+    // final_url is the URL as fetched: ASCII (IDNA host, percent-encoded UTF-8).
+    const auto ascii = iri::to_uri(req.url);
+    out.final_url = without_userinfo(ascii ? *ascii : req.url);
     auto result = co_await follow(req, out);
     if (result.error) {
       out.error = std::move(result.error);

@@ -1,6 +1,7 @@
 #include "http/redirect.hpp"
 
 #include <pricescrape/detail/ascii.hpp>
+#include <pricescrape/iri.hpp>
 #include <pricescrape/url_source.hpp>
 
 #include <boost/url/parse.hpp>
@@ -37,7 +38,11 @@ outcome<std::string> next_location(std::string_view current, std::string_view lo
                                    bool allow_downgrade) {
   urls::url next;
   auto base = urls::parse_uri(current);
-  auto ref = urls::parse_uri_reference(location);
+  // Servers send raw UTF-8 in Location too (an IRI): browsers follow it, encoded.
+  const auto ascii = iri::to_uri(location);
+  if (!ascii)
+    return refused("redirect to an invalid Location (" + ascii.error().message + ")", location);
+  auto ref = urls::parse_uri_reference(*ascii);
   if (!base || !ref || !urls::resolve(*base, *ref, next))
     return refused("redirect to an invalid Location", location);
   next.remove_fragment();

@@ -294,21 +294,41 @@ constexpr std::string_view csv_change_header =
 constexpr std::string_view csv_file_header =
     "file,ok,price,currency,title,availability,source,error_kind,error_message";
 
+// What a spreadsheet would take for a formula (or, for tab and CR, may strip before
+// looking again): OWASP's list for CSV injection.
+bool starts_like_formula(std::string_view text) noexcept {
+  if (text.empty()) return false;
+  switch (text.front()) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+      return true;
+    default:
+      return false;
+  }
+}
+
 // A text cell: quoted when it holds a separator, a quote or a line break, quotes
 // doubled. A present but empty string is written as "" so it differs from null (an
 // empty cell), which PostgreSQL's COPY and others rely on. Invalid UTF-8 becomes
 // U+FFFD, as in JSON, so the file is valid UTF-8 throughout.
-void append_csv_text(std::string& out, std::string_view text) {
+void append_csv_text(std::string& out, std::string_view text, bool safe) {
   std::string fixed;
   if (!is_valid_utf8(text)) {
     fixed = replace_invalid_utf8(text);
     text = fixed;
   }
+  const bool formula = safe && starts_like_formula(text);
   if (!text.empty() && text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (formula) out += '\'';
     out += text;
     return;
   }
   out += '"';
+  if (formula) out += '\'';
   for (char c : text) {
     if (c == '"') out += '"';
     out += c;
@@ -316,33 +336,34 @@ void append_csv_text(std::string& out, std::string_view text) {
   out += '"';
 }
 
-void append_csv_optional(std::string& out, const std::optional<std::string>& value) {
-  if (value) append_csv_text(out, *value);
+void append_csv_optional(std::string& out, const std::optional<std::string>& value, bool safe) {
+  if (value) append_csv_text(out, *value, safe);
 }
 
 // The change columns; all empty when nothing was observed before.
-void append_csv_change(std::string& out, const record& r) {
+void append_csv_change(std::string& out, const record& r, bool safe) {
   out += ',';
   if (r.changed) out += *r.changed ? "true" : "false";
   const previous_observation none;
   const auto& previous = r.previous ? *r.previous : none;
   for (const auto* field : {&previous.price, &previous.currency, &previous.availability}) {
     out += ',';
-    append_csv_optional(out, *field);
+    append_csv_optional(out, *field, safe);
   }
   out += ',';
-  if (r.previous) append_csv_text(out, previous.fetched_at);
+  if (r.previous) append_csv_text(out, previous.fetched_at, safe);
 }
 
 void append_csv_record(std::string& out, schema s, const writer_options& options, const record& r) {
+  const bool safe = options.csv_safe;
   if (s == schema::fetch) {
     append_int(out, r.index);
     out += ',';
-    append_csv_text(out, r.url);
+    append_csv_text(out, r.url, safe);
     out += ',';
-    append_csv_optional(out, r.final_url);
+    append_csv_optional(out, r.final_url, safe);
   } else {
-    append_csv_text(out, r.file);
+    append_csv_text(out, r.file, safe);
   }
   out += ',';
   out += r.ok() ? "true" : "false";
@@ -352,7 +373,7 @@ void append_csv_record(std::string& out, schema s, const writer_options& options
   }
   for (const auto* field : {&r.price, &r.currency, &r.title, &r.availability, &r.source}) {
     out += ',';
-    append_csv_optional(out, *field);
+    append_csv_optional(out, *field, safe);
   }
   if (s == schema::fetch) {
     out += ',';
@@ -360,13 +381,13 @@ void append_csv_record(std::string& out, schema s, const writer_options& options
     out += ',';
     append_int(out, r.elapsed_ms);
     out += ',';
-    if (!r.fetched_at.empty()) append_csv_text(out, r.fetched_at);
+    if (!r.fetched_at.empty()) append_csv_text(out, r.fetched_at, safe);
   }
   out += ',';
-  if (r.error) append_csv_text(out, to_string(r.error->kind));
+  if (r.error) append_csv_text(out, to_string(r.error->kind), safe);
   out += ',';
-  if (r.error) append_csv_text(out, r.error->message);
-  if (options.change_fields && s == schema::fetch) append_csv_change(out, r);
+  if (r.error) append_csv_text(out, r.error->message, safe);
+  if (options.change_fields && s == schema::fetch) append_csv_change(out, r, safe);
   // explain_json is deliberately not a column: a JSON tree in a cell helps nobody.
   out += csv_eol;
 }

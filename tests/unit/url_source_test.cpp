@@ -65,7 +65,13 @@ INSTANTIATE_TEST_SUITE_P(UrlSource, ValidUrl,
                                            "http://[::1]:8080/", "http://127.0.0.1:8080/p",
                                            "http://a:65535/", "http://a:/p", "http://a:0080/",
                                            "https://user:pw@shop.example/",
-                                           "https://shop.example/a%20b", "http://localhost"));
+                                           "https://shop.example/a%20b", "http://localhost",
+                                           // Encoded before sending (iri_test.cpp).
+                                           "https://shop.example/a b",
+                                           "https://b\xC3\xBC"
+                                           "cher.de/",
+                                           "http://shop.example/?q=\xC3\xBC"
+                                           "ber"));
 
 struct invalid_case {
   const char* url;
@@ -94,15 +100,21 @@ INSTANTIATE_TEST_SUITE_P(
         invalid_case{"http:///p", "URL has no host: 'http:///p'"},
         invalid_case{"http:/p", "URL has no host: 'http:/p'"},
         invalid_case{"http://:80/", "URL has no host: 'http://:80/'"},
-        invalid_case{"https://shop.example/a b",
-                     "URL contains a space or control character: 'https://shop.example/a b'"},
         invalid_case{"https://shop.example/\x01",
-                     "URL contains a space or control character: 'https://shop.example/\\x01'"},
-        invalid_case{"https://b\xC3\xBC"
-                     "cher.de/",
-                     "URL contains non-ASCII characters (percent-encode them): "
-                     "'https://b\xC3\xBC"
-                     "cher.de/'"},
+                     "URL contains a control character: 'https://shop.example/\\x01'"},
+        invalid_case{"https://shop.example/\x7F",
+                     "URL contains a control character: 'https://shop.example/\\x7F'"},
+        // International URLs are taken (see iri_test.cpp), but not broken UTF-8 or names
+        // IDNA refuses.
+        invalid_case{"https://shop.example/\xC3(",
+                     "URL is not valid UTF-8: 'https://shop.example/\xC3('"},
+        invalid_case{"http://\xE2\x98\x83.net/",
+                     "invalid international host name (string contains a disallowed character): "
+                     "'http://\xE2\x98\x83.net/'"},
+        invalid_case{"http://xn--a.example/",
+                     "invalid international host name (domain label has character forbidden in "
+                     "non-transitional mode (TR46)): 'http://xn--a.example/'"},
+        invalid_case{"http://exa mple.com/", "malformed URL: 'http://exa mple.com/'"},
         invalid_case{"http://[::1/", "malformed URL: 'http://[::1/'"},
         invalid_case{"http://a/%zz", "malformed URL: 'http://a/%zz'"},
         // Ports that wrapped (2^64 + 1 and 65536 + 8080) or fell back to 80 before.
@@ -189,15 +201,34 @@ TEST(UrlSource, BomBeforeCommentIsStillAComment) {
 }
 
 TEST(UrlSource, InvalidLinesStillYieldJobsInPlace) {
-  auto jobs = read_all("ftp://x\nhttp://[::1]:8080/\nhttp://a/b c\nhttp:///p\n");
+  auto jobs = read_all("ftp://x\nhttp://[::1]:8080/\nhttp://a b/c\nhttp:///p\n");
   ASSERT_EQ(jobs.size(), 4u);
   ASSERT_TRUE(jobs[0].invalid);
   EXPECT_EQ(jobs[0].invalid->message, "not an http(s) URL: 'ftp://x'");
   EXPECT_FALSE(jobs[1].invalid);
   ASSERT_TRUE(jobs[2].invalid);
-  EXPECT_EQ(jobs[2].url, "http://a/b c");
+  EXPECT_EQ(jobs[2].url, "http://a b/c");
   ASSERT_TRUE(jobs[3].invalid);
   EXPECT_EQ(jobs[3].invalid->message, "URL has no host: 'http:///p'");
+}
+
+// An international host's politeness key is its ASCII (IDNA) form, so "bücher.example"
+// and "xn--bcher-kva.example" are one shop; the job keeps the URL as written.
+TEST(UrlSource, InternationalHostKeyIsTheAsciiForm) {
+  auto jobs = read_all(
+      "https://B\xC3\x9C"
+      "CHER.example/\xC3\xBC?q=\xC3\xBC\n"
+      "https://xn--bcher-kva.example/p\n"
+      "http://b\xC3\xBC"
+      "cher.example:8080/\n");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].url,
+            "https://B\xC3\x9C"
+            "CHER.example/\xC3\xBC?q=\xC3\xBC");
+  EXPECT_FALSE(jobs[0].invalid.has_value());
+  EXPECT_EQ(jobs[0].host, "xn--bcher-kva.example");
+  EXPECT_EQ(jobs[1].host, "xn--bcher-kva.example");
+  EXPECT_EQ(jobs[2].host, "xn--bcher-kva.example:8080");
 }
 
 TEST(UrlSource, JobsCarryTheHostKeyForPerHostPolicies) {

@@ -39,7 +39,10 @@ struct record {
   std::optional<int> status;
   int attempts = 0;
   std::int64_t elapsed_ms = 0;
-  std::string fetched_at;  // RFC 3339 UTC, e.g. "2026-11-24T19:00:00Z"
+  // RFC 3339 UTC, e.g. "2026-11-24T19:00:00Z", when a request for the URL ended; empty
+  // (null in JSON, an empty CSV cell) when none went out: an invalid URL, one robots.txt
+  // disallows, a host given up on before its first request.
+  std::string fetched_at;
   // file schema
   std::string file;
   // both

@@ -29,6 +29,11 @@ struct writer_options {
   // for runs with `--state` only, so runs without it keep their output byte for byte.
   // Fetch schema only.
   bool change_fields = false;
+  // `--csv-safe` (CSV only): a text cell starting with '=', '+', '-', '@', tab or CR gets
+  // a leading "'" so a spreadsheet shows it as text instead of running it as a formula
+  // (OWASP's CSV injection rule). Off by default: it changes the data ("-5" becomes
+  // "'-5"), which tools other than spreadsheets read as it is.
+  bool csv_safe = false;
 };
 
 // The writer does not own `out`, which must outlive it.

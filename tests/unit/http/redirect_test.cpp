@@ -21,6 +21,37 @@ TEST(NextLocation, ResolvesRelativeAndDropsFragmentAndUserinfo) {
   EXPECT_EQ(next_location("http://h/a", "https://g/x", false).value(), "https://g/x");
 }
 
+// Servers put raw UTF-8 in Location: it is followed as browsers follow it, encoded.
+TEST(NextLocation, RawUtf8LocationIsEncoded) {
+  EXPECT_EQ(next_location("http://h/a/b",
+                          "\xC3\xBC"
+                          "ber?q=\xC3\xBC",
+                          false)
+                .value(),
+            "http://h/a/%C3%BCber?q=%C3%BC");
+  EXPECT_EQ(next_location("http://h/a",
+                          "https://b\xC3\xBC"
+                          "cher.example/p d",
+                          false)
+                .value(),
+            "https://xn--bcher-kva.example/p%20d");
+  EXPECT_EQ(next_location("http://h/a",
+                          "//B\xC3\x9C"
+                          "CHER.example/",
+                          false)
+                .value(),
+            "http://xn--bcher-kva.example/");
+  auto broken = next_location("http://h/a", "/\xC3(", false);
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_EQ(broken.error().kind, error_kind::redirects);
+  EXPECT_NE(broken.error().message.find("not valid UTF-8"), std::string::npos)
+      << broken.error().message;
+  auto bad_host = next_location("http://h/a", "http://xn--a.example/", false);
+  ASSERT_FALSE(bad_host.has_value());
+  EXPECT_NE(bad_host.error().message.find("invalid international host name"), std::string::npos)
+      << bad_host.error().message;
+}
+
 TEST(NextLocation, RefusesBadPortsWithRedirectsErrors) {
   for (const char* location : {"http://h:18446744073709551617/p", "http://h:73616/p",
                                "http://h:65536/", "http://h:-1/p", "http://h:0/", "//h:99999/x"}) {
