@@ -109,9 +109,10 @@ struct run {
 
 run scrape(const std::string& input, std::vector<std::string> args) {
   const auto path = write_input("urls.txt", input);
-  std::vector<std::string> argv{
-      path.string(), "-f",        "jsonl", "--no-progress",     "--cacert",
-      shop().cert(), "--timeout", "10",    "--connect-timeout", "5"};
+  std::vector<std::string> argv{path.string(), "-f",          "jsonl",     "--no-progress",
+                                "--cacert",    shop().cert(), "--timeout", "10"};
+  if (std::find(args.begin(), args.end(), "--connect-timeout") == args.end())
+    argv.insert(argv.end(), {"--connect-timeout", "5"});
   argv.insert(argv.end(), args.begin(), args.end());
   run r;
   r.result = run_cli(argv);
@@ -274,6 +275,21 @@ TEST(Proxy, UnreachableProxyFailsEveryUrlAsProxy) {
   // not "disallowed".
   const auto robots = scrape(urls(false, 2), {"--proxy", where, "--robots"});
   expect_all_failed(robots, 2, "proxy", "cannot connect to proxy " + where);
+}
+
+TEST(Proxy, SilentProxyTimesOutWithinTheConnectDeadline) {
+  proxy_environment env;
+  test_proxy http_proxy({"--stall"});
+  const auto r = scrape(urls(true, 2), {"--proxy", http_proxy.url(), "--connect-timeout", "0.3"});
+  expect_all_failed(r, 2, "proxy",
+                    "timed out waiting for the CONNECT answer from proxy " + http_proxy.where());
+  test_proxy socks({"--stall"});
+  const auto s =
+      scrape(urls(false, 2), {"--proxy", socks.url("socks5h"), "--connect-timeout", "0.3"});
+  expect_all_failed(s, 2, "proxy",
+                    "timed out waiting for the SOCKS5 greeting of proxy " + socks.where());
+  EXPECT_EQ(http_proxy.counts().at("connections"), 2);  // one per URL: not retried
+  EXPECT_EQ(socks.counts().at("connections"), 2);
 }
 
 TEST(Proxy, Socks5WithLocalDnsAndWithLogin) {

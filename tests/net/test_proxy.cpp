@@ -4,7 +4,7 @@
 // traffic went through it: GET /__stats (origin-form) answers the counts as JSON, and
 // they are printed as one JSON line at SIGTERM.
 //
-//   test-proxy [--auth user:pass] [--map name=ip]...
+//   test-proxy [--auth user:pass] [--map name=ip]... [--stall]
 // prints {"port":N} once listening on 127.0.0.1.
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
@@ -54,6 +54,7 @@ struct counters {
 struct config {
   std::string user, password;                // empty user: no authentication asked
   std::map<std::string, std::string> names;  // made-up names and their addresses
+  bool stall = false;                        // accept, read, never answer
   bool auth() const { return !user.empty(); }
 };
 
@@ -310,6 +311,12 @@ asio::awaitable<void> serve_socks(tcp::socket client) {
 }
 
 asio::awaitable<void> serve(tcp::socket client) {
+  if (settings.stall) {
+    std::array<char, 4096> sink;
+    while (!std::get<0>(co_await client.async_read_some(asio::buffer(sink), nothrow_awaitable))) {
+    }
+    co_return;
+  }
   std::uint8_t first = 0;
   auto [ec, n] = co_await client.async_receive(asio::buffer(&first, 1), tcp::socket::message_peek,
                                                nothrow_awaitable);
@@ -337,6 +344,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> maps;
   app.add_option("--auth", auth, "user:pass required from clients");
   app.add_option("--map", maps, "name=ip: names this proxy resolves itself");
+  app.add_flag("--stall", settings.stall, "accept connections and never answer");
   CLI11_PARSE(app, argc, argv);
   if (const auto colon = auth.find(':'); colon != std::string::npos) {
     settings.user = auth.substr(0, colon);
