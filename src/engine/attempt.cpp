@@ -211,7 +211,9 @@ asio::awaitable<void> fetch_robots(attempt_context& c, host_policy& host,
   host.rules = robots_rules::from_fetch(status, res.body, robots_token(c.options.http.user_agent));
   if (auto delay = host.rules.crawl_delay()) host.controller.set_crawl_delay(*delay);
   spdlog::debug("host {}: robots.txt {} ({} rules{})", host.key,
-                status ? "HTTP " + std::to_string(status) : std::string("unreachable"),
+                proxy_failed ? std::string("not fetched (proxy error: allowed)")
+                : status     ? "HTTP " + std::to_string(status)
+                             : std::string("unreachable"),
                 host.rules.rule_count(),
                 host.rules.crawl_delay()
                     ? ", Crawl-delay " + std::to_string(host.rules.crawl_delay()->count()) + " ms"
