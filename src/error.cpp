@@ -43,6 +43,8 @@ std::string_view to_string(error_kind kind) noexcept {
       return "robots";
     case error_kind::blocked:
       return "blocked";
+    case error_kind::proxy:
+      return "proxy";
   }
   // Only reachable through a cast of an out-of-range integer.
   return "unknown";

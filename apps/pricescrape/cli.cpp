@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -236,6 +237,15 @@ parsed parse_command_line(int argc, char** argv) {
   std::string history_format = "jsonl";
   auto* history_sub = add_history_command(app, history, history_format);
   // ---------------------------------------------------------------------------------
+  // --- Proxies (issue 12): curl's variables and precedence, see proxy_options_from ---
+  std::string proxy_url, noproxy_list;
+  app.add_option("--proxy", proxy_url,
+                 "Proxy for every URL, [http|socks5|socks5h]://[user:pass@]host[:port]; '' for "
+                 "none (default: $http_proxy, $https_proxy, $all_proxy)");
+  app.add_option("--noproxy", noproxy_list,
+                 "Hosts that go direct: names (with subdomains), IPs, CIDRs, or * "
+                 "(default: $no_proxy)");
+  // ---------------------------------------------------------------------------------
 
   extract_command extract;
   bool x_verbose = false, x_quiet = false;
@@ -332,6 +342,12 @@ parsed parse_command_line(int argc, char** argv) {
     if (std::filesystem::is_directory(scrape.input, ec))
       return usage_error("cannot read '" + scrape.input + "': Is a directory");
   }
+  // --- Proxies (issue 12) ------------------------------------------------------------
+  http.proxy =
+      http::proxy_options_from([](const char* name) { return std::getenv(name); },
+                               app.count("--proxy") ? std::optional(proxy_url) : std::nullopt,
+                               app.count("--noproxy") ? std::optional(noproxy_list) : std::nullopt);
+  if (auto problem = http::proxy_options_problem(http.proxy)) return usage_error(*problem);
   // --- Nightly runs (issue 10) -------------------------------------------------------
   if (auto problem = finish_nightly_options(app, scrape.nightly, nightly_values, scrape.input))
     return usage_error(*problem);

@@ -34,6 +34,10 @@ enum class error_kind {
   // A bot challenge or captcha answered instead of the page (Cloudflare, Akamai,
   // DataDome, PerimeterX, ...), or a host given up on after repeated ones.
   blocked,
+  // The proxy failed us: unreachable or refusing, authentication refused (407, SOCKS5),
+  // a CONNECT answered with another status, a SOCKS5 failure reply. Not retried: the
+  // proxy settings or the proxy itself need a look, not the origin.
+  proxy,
 };
 
 inline constexpr std::array all_error_kinds = {
@@ -41,7 +45,7 @@ inline constexpr std::array all_error_kinds = {
     error_kind::timeout,      error_kind::protocol,  error_kind::redirects, error_kind::http_status,
     error_kind::rate_limited, error_kind::too_large, error_kind::not_html,  error_kind::decode,
     error_kind::no_price,     error_kind::cancelled, error_kind::internal,  error_kind::robots,
-    error_kind::blocked,
+    error_kind::blocked,      error_kind::proxy,
 };
 
 std::string_view to_string(error_kind kind) noexcept;

@@ -53,6 +53,8 @@ bool is_transport_failure(error_kind kind) noexcept {
     case error_kind::protocol:
     case error_kind::cancelled:
     case error_kind::internal:
+    // Below HTTP too; the controller neither retries it nor slows the host for it.
+    case error_kind::proxy:
       return true;
     default:
       return false;
@@ -209,11 +211,16 @@ asio::awaitable<void> fetch_robots(attempt_context& c, host_policy& host,
   // no answer: RFC 9309 makes an unreachable file "disallow all".
   const bool answered = res.status && (!res.error || res.error->kind == error_kind::http_status ||
                                        res.error->kind == error_kind::rate_limited);
-  const int status = answered ? *res.status : 0;
+  // The proxy, not the host, failed: read as "no robots.txt" (allow all, like a 404), so
+  // each URL goes on to report the proxy error itself rather than a robots refusal.
+  const bool proxy_failed = res.error && res.error->kind == error_kind::proxy;
+  const int status = proxy_failed ? 404 : answered ? *res.status : 0;
   host.rules = robots_rules::from_fetch(status, res.body, robots_token(c.options.http.user_agent));
   if (auto delay = host.rules.crawl_delay()) host.controller.set_crawl_delay(*delay);
   spdlog::debug("host {}: robots.txt {} ({} rules{})", host.key,
-                status ? "HTTP " + std::to_string(status) : std::string("unreachable"),
+                proxy_failed ? std::string("not fetched (proxy error: allowed)")
+                : status     ? "HTTP " + std::to_string(status)
+                             : std::string("unreachable"),
                 host.rules.rule_count(),
                 host.rules.crawl_delay()
                     ? ", Crawl-delay " + std::to_string(host.rules.crawl_delay()->count()) + " ms"

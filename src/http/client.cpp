@@ -8,12 +8,14 @@
 #include "http/connection.hpp"
 #include "http/decode.hpp"
 #include "http/pool.hpp"
+#include "http/proxy.hpp"
 #include "http/redirect.hpp"
 #include "http/resolver.hpp"
 #include "http/response_reader.hpp"
 #include "http/sniff.hpp"
 #include "http/tls.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -115,6 +117,8 @@ struct client::impl {
   client_options options;
   std::unique_ptr<asio::ssl::context> tls_ctx;
   resolver dns;
+  proxy_router proxies;
+  std::unordered_set<std::string> routes_logged;  // -v names each origin's route once
   pool idle;
   std::unordered_set<connection*> busy;
   bool cancelled = false;
@@ -125,6 +129,7 @@ struct client::impl {
         options(std::move(opts)),
         tls_ctx(make_client_tls_context(options.cacert, options.insecure)),
         dns(ex),
+        proxies(options.proxy),
         idle(
             pool::limits{options.max_idle_per_origin,
                          options.max_idle_total ? options.max_idle_total : default_max_idle_total(),
@@ -136,30 +141,74 @@ struct client::impl {
     return {error_kind::cancelled, "cancelled: the run was interrupted"};
   }
 
-  void give_back(const origin& o, std::unique_ptr<connection> conn) {
+  void give_back(const route& r, std::unique_ptr<connection> conn) {
     if (cancelled) return conn->close();
-    idle.put(o.key(), std::move(conn), steady::now());
+    idle.put(r.key(), std::move(conn), steady::now());
   }
 
-  asio::awaitable<outcome<std::unique_ptr<connection>>> connect(const origin& o,
+  // The proxy decision for a target (robots.txt and redirect hops included: each is a
+  // target of its own), logged once per origin under -v when any proxy is configured.
+  route route_for(const origin& o) {
+    route r{o, proxies.route(o.tls, o.host)};
+    if (proxies.any() && routes_logged.insert(o.key()).second) {
+      if (r.via)
+        spdlog::debug("host {}: through proxy {} ({})", o.key(), r.via->display(),
+                      proxies.source(o.tls));
+      else
+        spdlog::debug("host {}: direct ({})", o.key(),
+                      proxies.has(o.tls) ? "no_proxy"
+                      : o.tls            ? "no https proxy"
+                                         : "no http proxy");
+    }
+    return r;
+  }
+
+  // The first hop's addresses: the proxy's (a failure there is the proxy's), else the
+  // origin's. socks5 (not socks5h) also resolves the origin here.
+  asio::awaitable<outcome<endpoint_list>> resolve_hops(const route& r, open_options& opts) {
+    if (!r.via) co_return co_await dns.resolve(r.target.host, r.target.port, opts.deadline);
+    auto endpoints = co_await dns.resolve(r.via->host, r.via->port, opts.deadline);
+    if (!endpoints) {
+      auto error = endpoints.error();
+      if (error.kind != error_kind::cancelled) {
+        error.kind = error_kind::proxy;
+        error.message = "proxy " + r.via->where() + ": " + error.message;
+      }
+      co_return error;
+    }
+    if (r.via->kind == proxy_kind::socks5) {
+      auto target = co_await dns.resolve(r.target.host, r.target.port, opts.deadline);
+      if (!target) co_return target.error();
+      opts.socks_target = target->front().address();
+    }
+    co_return endpoints;
+  }
+
+  asio::awaitable<outcome<std::unique_ptr<connection>>> connect(const route& r,
                                                                 steady::time_point deadline) {
     const auto connect_deadline = std::min(deadline, steady::now() + options.connect_timeout);
-    auto endpoints = co_await dns.resolve(o.host, o.port, connect_deadline);
+    open_options opts;
+    opts.tls_ctx = tls_ctx.get();
+    opts.verify = !options.insecure;
+    opts.deadline = connect_deadline;
+    opts.user_agent = options.user_agent;
+    auto endpoints = co_await resolve_hops(r, opts);
     if (!endpoints) co_return endpoints.error();
     if (cancelled) co_return cancelled_error();
-    open_options opts{tls_ctx.get(), !options.insecure, connect_deadline};
+    const origin& o = r.target;
     bool no_descriptor = false;
     opts.out_of_descriptors = &no_descriptor;
-    auto conn = co_await open_connection(o, *endpoints, opts);
+    auto conn = co_await open_connection(r, *endpoints, opts);
     if (no_descriptor) {
       // Idle sockets are the descriptors we can give back at once: free half of them
       // (at least one) and try once more before the failure goes to the retry policy.
       ++stats.out_of_descriptors;
       if (idle.shed(std::max<std::size_t>(1, idle.size() / 2)) > 0)
-        conn = co_await open_connection(o, std::move(*endpoints), opts);
+        conn = co_await open_connection(r, std::move(*endpoints), opts);
     }
     if (conn) {
       ++stats.connections_opened;
+      if (r.via) ++stats.proxy_connections;
       if (o.tls) ++stats.tls_handshakes;
     } else if (conn.error().kind == error_kind::timeout && steady::now() < deadline) {
       conn.error().message += " (--connect-timeout " + seconds_text(options.connect_timeout) + ")";
@@ -167,8 +216,15 @@ struct client::impl {
     co_return conn;
   }
 
-  bhttp::request<bhttp::empty_body> make_request(const target& t, const header_list& extra) const {
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, t.resource, 11};
+  bhttp::request<bhttp::empty_body> make_request(const target& t, const route& r,
+                                                 const header_list& extra) const {
+    // Through an HTTP proxy without a tunnel the request line names the whole URL
+    // (RFC 9112 3.2.2, absolute-form) and carries the proxy's credentials.
+    bhttp::request<bhttp::empty_body> req{
+        bhttp::verb::get, r.absolute_form() ? "http://" + t.host_field + t.resource : t.resource,
+        11};
+    if (r.absolute_form() && r.via->has_credentials)
+      req.set(bhttp::field::proxy_authorization, r.via->basic_authorization());
     req.set(bhttp::field::host, t.host_field);
     req.set(bhttp::field::user_agent, options.user_agent);
     req.set(bhttp::field::accept, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
@@ -182,11 +238,11 @@ struct client::impl {
   // One request/response exchange on `conn`. `got_bytes` tells the caller whether the
   // server answered at all (a stale keep-alive connection fails before any byte);
   // `reusable` whether the connection may serve another request.
-  asio::awaitable<attempt_result> exchange(connection& conn, const target& t,
+  asio::awaitable<attempt_result> exchange(connection& conn, const target& t, const route& r,
                                            const header_list& extra, steady::time_point deadline,
                                            bool& got_bytes, bool& reusable) {
     const std::string where = t.where.where();
-    auto req = make_request(t, extra);
+    auto req = make_request(t, r, extra);
     conn.lowest().expires_at(deadline);
     auto [write_ec, written] = co_await conn.visit(
         [&](auto& stream) { return bhttp::async_write(stream, req, nothrow_awaitable); });
@@ -222,12 +278,12 @@ struct client::impl {
   // exchange() that never throws: whatever escapes it (a request header Beast cannot
   // store, an allocation) is this URL's protocol error, not the batch's end.
   asio::awaitable<attempt_result> guarded_exchange(connection& conn, const target& t,
-                                                   const header_list& extra,
+                                                   const route& r, const header_list& extra,
                                                    steady::time_point deadline, bool& got_bytes,
                                                    bool& reusable) {
     std::string what = "unknown exception";
     try {
-      co_return co_await exchange(conn, t, extra, deadline, got_bytes, reusable);
+      co_return co_await exchange(conn, t, r, extra, deadline, got_bytes, reusable);
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {
@@ -237,8 +293,8 @@ struct client::impl {
         {error_kind::protocol, "request to " + t.where.where() + " failed: " + what});
   }
 
-  std::unique_ptr<connection> take_idle(const origin& o) {
-    return idle.take(o.key(), steady::now());
+  std::unique_ptr<connection> take_idle(const route& r) {
+    return idle.take(r.key(), steady::now());
   }
 
   // One attempt: a pooled or new connection, the exchange, the connection back to the
@@ -246,21 +302,22 @@ struct client::impl {
   // that is keep-alive's normal race, not a failure of the URL.
   asio::awaitable<attempt_result> attempt(const target& t, const header_list& extra) {
     const auto deadline = steady::now() + options.timeout;
+    const route r = route_for(t.where);
     for (int fresh_tries = 0;; ++fresh_tries) {
       if (cancelled) co_return failed_attempt(cancelled_error());
-      auto conn = fresh_tries == 0 ? take_idle(t.where) : nullptr;
+      auto conn = fresh_tries == 0 ? take_idle(r) : nullptr;
       const bool reused = conn != nullptr;
       if (reused) {
         ++stats.connections_reused;
       } else {
-        auto opened = co_await connect(t.where, deadline);
+        auto opened = co_await connect(r, deadline);
         if (!opened) co_return failed_attempt(opened.error());
         conn = std::move(*opened);
       }
       busy.insert(conn.get());
       bool got_bytes = false;
       bool reusable = false;
-      auto result = co_await guarded_exchange(*conn, t, extra, deadline, got_bytes, reusable);
+      auto result = co_await guarded_exchange(*conn, t, r, extra, deadline, got_bytes, reusable);
       busy.erase(conn.get());
       if (cancelled) {
         conn->close();
@@ -273,8 +330,15 @@ struct client::impl {
           result.error->message += " (--timeout " + seconds_text(options.timeout) + ")";
         co_return result;
       }
+      // Without a tunnel, a 407 is the proxy's answer, not the origin's.
+      if (r.absolute_form() && result.status == 407) {
+        conn->close();
+        co_return failed_attempt({error_kind::proxy, "proxy " + r.via->where() +
+                                                         " answered 407 Proxy Authentication "
+                                                         "Required"});
+      }
       if (reusable)
-        give_back(t.where, std::move(conn));
+        give_back(r, std::move(conn));
       else
         conn->close();
       co_return result;

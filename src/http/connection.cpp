@@ -1,6 +1,7 @@
 #include "http/connection.hpp"
 
 #include "http/classify.hpp"
+#include "http/proxy_step.hpp"
 #include "http/tls.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -82,21 +83,30 @@ asio::awaitable<boost::system::error_code> connect_any(beast::tcp_stream& stream
 
 }  // namespace
 
-asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(origin where,
+asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(route path,
                                                                       endpoint_list endpoints,
                                                                       open_options options) {
+  const origin& where = path.target;
   auto ex = co_await asio::this_coro::executor;
   auto conn = std::make_unique<connection>(ex, where.tls ? options.tls_ctx : nullptr);
 
   conn->lowest().expires_at(options.deadline);
   const auto connect_ec = co_await connect_any(conn->lowest(), endpoints);
   if (connect_ec) {
-    if (options.out_of_descriptors && is_out_of_descriptors(connect_ec))
-      *options.out_of_descriptors = true;
+    const bool no_descriptor = is_out_of_descriptors(connect_ec);
+    if (options.out_of_descriptors && no_descriptor) *options.out_of_descriptors = true;
+    if (path.via && !no_descriptor) co_return proxy_failure(connect_ec, *path.via, "connecting to");
     co_return classify(connect_ec, phase::connect, where.where());
   }
   boost::system::error_code ignored;  // a peer that already hung up shows at the first read
   conn->lowest().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+
+  // Plain http through an HTTP proxy needs no tunnel: each request names its URL.
+  if (path.via && !path.absolute_form()) {
+    if (auto failed = co_await open_tunnel(conn->lowest(), conn->buffer, *path.via, where,
+                                           options.socks_target, options.user_agent))
+      co_return std::move(*failed);
+  }
 
   if (auto* tls = conn->tls()) {
     boost::system::error_code ec;

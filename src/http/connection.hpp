@@ -3,6 +3,7 @@
 
 #include <pricescrape/error.hpp>
 
+#include "http/proxy.hpp"
 #include "http/resolver.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -31,6 +33,17 @@ struct origin {
   std::string where() const {
     return host.find(':') != std::string::npos ? '[' + host + "]:" + port : host + ':' + port;
   }
+};
+
+// Where a connection goes: the origin, and the proxy in between (if any). Connections
+// are reused only for the same route, so the pool key names the proxy too.
+struct route {
+  origin target;
+  const proxy_server* via = nullptr;  // owned by the client's proxy_router
+
+  std::string key() const { return via ? target.key() + " via " + via->key() : target.key(); }
+  // Plain http through an HTTP proxy: no tunnel, the request names the whole URL.
+  bool absolute_form() const { return via && via->kind == proxy_kind::http && !target.tls; }
 };
 
 class connection {
@@ -73,11 +86,18 @@ struct open_options {
   bool verify = true;
   std::chrono::steady_clock::time_point deadline;  // covers connect and handshake
   bool* out_of_descriptors = nullptr;              // set when no socket could be created (EMFILE)
+  std::string user_agent;                          // sent with CONNECT
+  // socks5 (not socks5h): the origin's address, resolved here.
+  std::optional<boost::asio::ip::address> socks_target;
 };
 
-// TCP connect to the first endpoint that answers, then the TLS handshake with SNI and
-// host-name verification for https. Errors come classified (connect, tls, timeout).
+// The connection in steps, as curl's connection filters stack them: TCP to the first
+// endpoint that answers (the proxy's when there is one), the proxy step (a CONNECT
+// tunnel or a SOCKS5 handshake), then for https the TLS handshake with SNI and
+// host-name verification against the ORIGIN. One deadline covers every step. Errors come
+// classified: connect, tls, timeout; any failure of a step that involves the proxy is
+// `proxy` (cancelled stays cancelled).
 boost::asio::awaitable<outcome<std::unique_ptr<connection>>> open_connection(
-    origin where, endpoint_list endpoints, open_options options);
+    route path, endpoint_list endpoints, open_options options);
 
 }  // namespace pricescrape::http

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,30 @@
 namespace pricescrape::http {
 
 using std::chrono::milliseconds;
+
+// Which proxy a URL goes through, as curl decides it: one proxy URL per scheme and a
+// list of hosts that bypass it. Empty everywhere (the default): every URL goes direct.
+// proxy_options_from() fills it from the environment and --proxy / --noproxy.
+struct proxy_options {
+  std::string http;      // proxy for http:// URLs: "http://[user:pass@]host[:port]", socks5://...
+  std::string https;     // proxy for https:// URLs (tunnelled: TLS runs end to end)
+  std::string no_proxy;  // "shop.example,.corp,10.0.0.0/8" or "*": these hosts go direct
+  // Where each value came from ("--proxy", "HTTPS_PROXY", ...), for messages and -v.
+  std::string http_source;
+  std::string https_source;
+};
+
+// curl's precedence: --proxy URL for every scheme ("" = no proxy at all), else
+// http_proxy (lower case only) for http:// and https_proxy, HTTPS_PROXY for https://,
+// each falling back to all_proxy, ALL_PROXY; --noproxy LIST, else no_proxy, NO_PROXY.
+// An empty variable counts as unset. `getenv` is std::getenv outside tests.
+proxy_options proxy_options_from(const std::function<const char*(const char*)>& getenv,
+                                 const std::optional<std::string>& proxy_flag,
+                                 const std::optional<std::string>& noproxy_flag);
+
+// Why a proxy URL in `options` cannot be used ("HTTPS_PROXY: unsupported proxy scheme
+// 'ftp'"), or nullopt when both are usable. The message never shows a password.
+std::optional<std::string> proxy_options_problem(const proxy_options& options);
 
 struct client_options {
   milliseconds timeout{30'000};          // one attempt, connect to last body byte
@@ -35,6 +60,7 @@ struct client_options {
   std::size_t max_idle_total = 0;        // ... and overall; 0: a quarter of ulimit -n
   bool allow_downgrade = false;          // follow https -> http redirects
   milliseconds idle_timeout{30'000};     // idle connections older than this are dropped
+  proxy_options proxy;                   // none by default; the app reads the environment
 };
 
 // One request: the URL and what it adds to the standard headers.
@@ -82,6 +108,7 @@ struct client_stats {
   std::uint64_t idle_unread_dropped = 0;   // bytes or FIN arrived while idle: not reused
   std::uint64_t idle_evicted = 0;          // idle connections closed to stay within a cap
   std::uint64_t out_of_descriptors = 0;    // connects that found no file descriptor (EMFILE)
+  std::uint64_t proxy_connections = 0;     // of connections_opened: through a proxy
 };
 
 class client {
