@@ -310,40 +310,49 @@ class usage_reporter {
   }
 
  private:
-  // The option the message is about: CLI11 and our checks start with "--name".
-  const CLI::Option* option_named_in(const std::string& message, const CLI::App& app) const {
-    const CLI::Option* found = nullptr;
-    std::size_t found_length = 0;
+  // The options the message is about (CLI11 and our checks start with "--name"): the
+  // main command's and any subcommand's of that name.
+  static void options_named_in(const std::string& message, const CLI::App& app,
+                               std::vector<const CLI::Option*>& found, std::size_t& length) {
     for (const auto* opt : app.get_options()) {
       for (const auto& lname : opt->get_lnames()) {
         const std::string name = "--" + lname;
-        const auto at = message.find(name);
-        const bool whole =
-            at != std::string::npos &&
-            (at + name.size() == message.size() ||
-             std::string_view(" :=").find(message[at + name.size()]) != std::string_view::npos);
-        if ((at == 0 || message.rfind("Could not convert: ", 0) == 0) && whole &&
-            name.size() > found_length) {
-          found = opt;
-          found_length = name.size();
-        }
+        const bool at_start =
+            message.rfind(name, 0) == 0 || message.rfind("Could not convert: " + name, 0) == 0;
+        const auto after = message.find(name) + name.size();
+        const bool whole = after == message.size() ||
+                           std::string_view(" :=").find(message[after]) != std::string_view::npos;
+        if (!at_start || !whole || name.size() < length) continue;
+        if (name.size() > length) found.clear();
+        length = name.size();
+        found.push_back(opt);
       }
     }
     for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-      if (!found && *sub) found = option_named_in(message, *sub);
-    return found;
+      options_named_in(message, *sub, found, length);
   }
 
+  bool typed(const CLI::Option& opt) const {
+    for (const auto& n : opt.get_lnames())
+      if (typed_.count("--" + n)) return true;
+    for (const auto& n : opt.get_snames())
+      if (typed_.count("-" + n)) return true;
+    return false;
+  }
+
+  // By precedence: the command line, then PRICESCRAPE_*, then the config file.
   std::string source_of(const std::string& message) const {
-    const auto* opt = option_named_in(message, app_);
-    if (opt == nullptr) return {};
-    for (const auto& n : opt->get_lnames())
-      if (typed_.count("--" + n)) return {};
-    for (const auto& n : opt->get_snames())
-      if (typed_.count("-" + n)) return {};
-    const auto& env = opt->get_envname();
-    if (const char* value = env.empty() ? nullptr : std::getenv(env.c_str()); value && *value)
-      return env + "='" + value + "'";
+    std::vector<const CLI::Option*> options;
+    std::size_t length = 0;
+    options_named_in(message, app_, options, length);
+    if (options.empty()) return {};
+    for (const auto* opt : options)
+      if (typed(*opt)) return {};
+    for (const auto* opt : options) {
+      const auto& env = opt->get_envname();
+      if (const char* value = env.empty() ? nullptr : std::getenv(env.c_str()); value && *value)
+        return env + "='" + value + "'";
+    }
     if (const auto* config = app_.get_config_ptr()) {
       const auto files = config->as<std::vector<std::string>>();
       if (!files.empty() && !files.front().empty()) return "config file '" + files.front() + "'";

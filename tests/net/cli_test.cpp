@@ -936,6 +936,15 @@ TEST(CliConfig, ExplicitConfigFileHomeFallbackAndSubcommandSection) {
       r = run_cli({"--config", file, "extract", page});
       EXPECT_EQ(shape_of(r.out), shape::jsonl) << r.out;
     }
+    {
+      scoped_env sub(scoped_env::vars_t{{"PRICESCRAPE_EXTRACT_FORMAT", "xml"}});
+      r = run_cli({"--config", file, "extract", page});
+      EXPECT_EQ(r.exit_code, 2);
+      EXPECT_NE(r.err.find("'xml' is not one of json, jsonl, csv (from "
+                           "PRICESCRAPE_EXTRACT_FORMAT='xml')"),
+                std::string::npos)
+          << r.err;
+    }
     // No XDG_CONFIG_HOME: ~/.config/pricescrape/config.toml.
     fs::create_directories(temp_dir() / ".config" / "pricescrape");
     std::ofstream(temp_dir() / ".config" / "pricescrape" / "config.toml") << "format = \"csv\"\n";
