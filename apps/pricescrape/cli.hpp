@@ -3,6 +3,7 @@
 
 #include "history.hpp"
 #include "nightly.hpp"
+#include "words.hpp"
 
 #include <pricescrape/engine.hpp>
 #include <pricescrape/output/record.hpp>
@@ -20,6 +21,7 @@ struct common_options {
   int verbosity = 0;  // -1 quiet, 0 normal, 1 verbose
   log_format logs = log_format::text;
   bool progress = true;
+  color_choice color = color_choice::automatic;  // --color; NO_COLOR and TERM in auto
 };
 
 struct scrape_command {
@@ -44,7 +46,8 @@ struct extract_command {
 struct parse_price_command {
   std::vector<std::string> texts;
   std::string currency_hint;
-  std::string decimal_separator;  // ".", "," or "€"; empty = decide from the text
+  std::string decimal_separator;                 // ".", "," or "€"; empty = decide from the text
+  color_choice color = color_choice::automatic;  // the main command's --color
 };
 
 // What main should do: run a command, or exit now with a code (help, version, errors:

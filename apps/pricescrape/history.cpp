@@ -41,7 +41,8 @@ CLI::App* add_history_command(CLI::App& app, history_command& cmd, std::string& 
       ->required();
   sub->add_option("URL", cmd.urls, "Only these URLs, in this order (default: every URL)");
   sub->add_option("-f,--format", format_name, "Output format: jsonl or csv")
-      ->check(CLI::IsMember({"jsonl", "csv"}));
+      ->type_name("FORMAT")
+      ->check(one_of({"jsonl", "csv"}));
   return sub;
 }
 

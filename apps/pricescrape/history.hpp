@@ -1,6 +1,8 @@
 // `pricescrape history`: the price history a state file holds, as JSON Lines or CSV.
 #pragma once
 
+#include "words.hpp"
+
 #include <pricescrape/output/record.hpp>
 #include <pricescrape/output/sink.hpp>
 #include <pricescrape/state/store.hpp>
@@ -16,6 +18,7 @@ struct history_command {
   std::string state;              // --state FILE (or $PRICESCRAPE_STATE)
   std::vector<std::string> urls;  // none: every URL
   output::format format = output::format::jsonl;
+  color_choice color = color_choice::automatic;  // the main command's --color
 };
 
 // Registers the subcommand; the raw format name is checked by CLI11 (jsonl or csv).

@@ -7,8 +7,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 namespace pricescrape::cli {
@@ -49,7 +52,11 @@ void setup_logging(const common_options& common) {
   if (common.logs == log_format::json) {
     logger = std::make_shared<spdlog::logger>("pricescrape", std::make_shared<json_stderr_sink>());
   } else {
-    logger = spdlog::stderr_color_st("pricescrape");
+    // spdlog's automatic mode knows neither NO_COLOR nor --color: decide here.
+    const bool colour = colour_wanted(common.color, ::isatty(STDERR_FILENO) == 1,
+                                      std::getenv("NO_COLOR"), std::getenv("TERM"));
+    logger = spdlog::stderr_color_st(
+        "pricescrape", colour ? spdlog::color_mode::always : spdlog::color_mode::never);
     logger->set_pattern("%^pricescrape: %l:%$ %v");
   }
   logger->set_level(common.verbosity < 0   ? spdlog::level::err

@@ -186,6 +186,13 @@ std::optional<std::size_t> count_for_progress(const std::string& input) {
   return count_jobs(again);
 }
 
+// Waiting on a terminal's stdin looks like a hang: say what is wanted and how to end it.
+void hint_if_terminal_stdin(const char* what) {
+  if (::isatty(STDIN_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1)
+    std::cerr << "pricescrape: reading " << what << " from the terminal; end with Ctrl-D\n"
+              << std::flush;
+}
+
 std::ifstream open_input(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) spdlog::error("cannot read '{}': {}", path, std::strerror(errno));
@@ -273,6 +280,7 @@ int run_scrape(const cli::scrape_command& cmd) {
     spdlog::error("cannot read stdin: Bad file descriptor (stdin is closed)");
     return exit_usage;
   }
+  if (cmd.input == "-" && cmd.common.verbosity >= 0) hint_if_terminal_stdin("URLs");
   if (cmd.input != "-") {
     file = open_input(cmd.input);
     if (!file) return exit_usage;
@@ -317,6 +325,10 @@ int run_scrape(const cli::scrape_command& cmd) {
     bar.emplace(count_for_progress(cmd.input));
   progress_fn on_progress;
   if (bar) on_progress = [&bar](const progress_event& e) { bar->update(e); };
+  // Records to the terminal the bar is drawn on: cleared before each write, redrawn after.
+  std::optional<cli::bar_aware_sink> around_bar;
+  if (bar && !out_file && cli::progress_bar::shares_terminal_with_stdout())
+    out = &around_bar.emplace(to_stdout, *bar);
 
   auto writer = output::make_writer(cmd.format, output::schema::fetch, *out,
                                     {.change_fields = st.has_value(), .csv_safe = cmd.csv_safe});
@@ -370,6 +382,7 @@ int run_extract(const cli::extract_command& cmd) {
   for (const auto& path : cmd.files) {
     output::record r;
     r.file = path;
+    if (path == "-") hint_if_terminal_stdin("the page");
     auto bytes = cli::read_page_file(path);
     if (!bytes) {
       r.error = bytes.error();
@@ -407,7 +420,7 @@ int run_parse_price(const cli::parse_price_command& cmd) {
   options.decimal_separator = cmd.decimal_separator;
   std::size_t unparsed = 0;
   std::string line;
-  for (const auto& text : cmd.texts) {
+  auto parse_one = [&](const std::string& text) {
     const auto parsed = extract::parse_price(text, options);
     if (!parsed.amount) ++unparsed;
     line = "{\"input\": ";
@@ -424,6 +437,17 @@ int run_parse_price(const cli::parse_price_command& cmd) {
       line += "null";
     line += "}\n";
     to_stdout.write(line);
+  };
+  for (const auto& text : cmd.texts) parse_one(text);
+  if (cmd.texts.empty()) {
+    // No TEXT: one per line from stdin, each answered as soon as it is read.
+    hint_if_terminal_stdin("price strings (one per line)");
+    std::string text;
+    while (std::getline(std::cin, text)) {
+      if (!text.empty() && text.back() == '\r') text.pop_back();
+      parse_one(text);
+      to_stdout.flush();
+    }
   }
   to_stdout.flush();
   return unparsed == 0 ? exit_all_ok : exit_some_failed;
@@ -449,11 +473,11 @@ int main(int argc, char** argv) {
       return run_scrape(*scrape);
     }
     if (auto* history = std::get_if<cli::history_command>(&parsed)) {
-      cli::setup_logging({});
+      cli::setup_logging({.color = history->color});
       return run_history(*history);
     }
     if (auto* pp = std::get_if<cli::parse_price_command>(&parsed)) {
-      cli::setup_logging({});
+      cli::setup_logging({.color = pp->color});
       return run_parse_price(*pp);
     }
     auto& extract = std::get<cli::extract_command>(parsed);

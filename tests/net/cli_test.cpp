@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string_view>
@@ -839,6 +843,545 @@ TEST(CliNightly, HistoryPrintsWhatTheStateFileHolds) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("cannot open state"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(temp_dir() / "nothing.db"));
+}
+
+// --- Configuration, words and terminal manners (issue 12) -----------------------------
+
+// Sets (or, with nullopt, unsets) environment variables for one scope: run_cli's child
+// inherits them.
+class scoped_env {
+ public:
+  using vars_t = std::map<std::string, std::optional<std::string>>;
+  explicit scoped_env(vars_t vars) {
+    for (auto& [name, value] : vars) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+      set(name, value);
+    }
+  }
+  ~scoped_env() {
+    for (auto& [name, value] : saved_) set(name, value);
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  static void set(const std::string& name, const std::optional<std::string>& value) {
+    if (value)
+      ::setenv(name.c_str(), value->c_str(), 1);
+    else
+      ::unsetenv(name.c_str());
+  }
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// A config directory of its own per test, so a developer's ~/.config is never read.
+fs::path config_home(const std::string& name, const std::string& toml) {
+  const auto dir = temp_dir() / ("xdg-" + name);
+  fs::create_directories(dir / "pricescrape");
+  if (!toml.empty()) std::ofstream(dir / "pricescrape" / "config.toml") << toml;
+  return dir;
+}
+
+std::string one_url_file() {
+  return write_file("one-url.txt", shop().http_url("/products/widget.html") + "\n");
+}
+
+enum class shape { json_array, jsonl, csv };
+shape shape_of(const std::string& out) {
+  if (out.rfind("[", 0) == 0) return shape::json_array;
+  if (out.rfind("{", 0) == 0) return shape::jsonl;
+  return shape::csv;
+}
+
+TEST(CliConfig, PrecedenceIsFlagThenEnvironmentThenFileThenDefault) {
+  const auto xdg = config_home("precedence", "format = \"csv\"\nno-progress = true\n");
+  const auto input = one_url_file();
+  {
+    scoped_env env({{"XDG_CONFIG_HOME", xdg.string()}, {"PRICESCRAPE_FORMAT", std::nullopt}});
+    auto r = run_cli({input});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(shape_of(r.out), shape::csv) << r.out;  // the file over the default (json)
+  }
+  {
+    scoped_env env({{"XDG_CONFIG_HOME", xdg.string()}, {"PRICESCRAPE_FORMAT", "jsonl"}});
+    auto r = run_cli({input});
+    EXPECT_EQ(shape_of(r.out), shape::jsonl) << r.out;  // the environment over the file
+    r = run_cli({input, "-f", "json"});
+    EXPECT_EQ(shape_of(r.out), shape::json_array) << r.out;  // the flag over both
+  }
+  {
+    scoped_env env({{"XDG_CONFIG_HOME", (temp_dir() / "xdg-none").string()},
+                    {"PRICESCRAPE_FORMAT", std::nullopt}});
+    auto r = run_cli({input, "--no-progress"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;  // no default file: fine
+    EXPECT_EQ(shape_of(r.out), shape::json_array) << r.out;
+  }
+}
+
+TEST(CliConfig, ExplicitConfigFileHomeFallbackAndSubcommandSection) {
+  const auto input = one_url_file();
+  const auto file =
+      write_file("explicit.toml", "format = \"jsonl\"\n[extract]\nformat = \"csv\"\n");
+  const std::string page = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop/products/widget.html";
+  {
+    scoped_env env({{"XDG_CONFIG_HOME", std::nullopt}, {"HOME", temp_dir().string()}});
+    auto r = run_cli({"--config", file, input, "--no-progress"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(shape_of(r.out), shape::jsonl) << r.out;
+    r = run_cli({"--config", file, "extract", page});
+    EXPECT_EQ(shape_of(r.out), shape::csv) << r.out;
+    {
+      scoped_env sub(scoped_env::vars_t{{"PRICESCRAPE_EXTRACT_FORMAT", "jsonl"}});
+      r = run_cli({"--config", file, "extract", page});
+      EXPECT_EQ(shape_of(r.out), shape::jsonl) << r.out;
+    }
+    {
+      scoped_env sub(scoped_env::vars_t{{"PRICESCRAPE_EXTRACT_FORMAT", "xml"}});
+      r = run_cli({"--config", file, "extract", page});
+      EXPECT_EQ(r.exit_code, 2);
+      EXPECT_NE(r.err.find("'xml' is not one of json, jsonl, csv (from "
+                           "PRICESCRAPE_EXTRACT_FORMAT='xml')"),
+                std::string::npos)
+          << r.err;
+    }
+    // No XDG_CONFIG_HOME: ~/.config/pricescrape/config.toml.
+    fs::create_directories(temp_dir() / ".config" / "pricescrape");
+    std::ofstream(temp_dir() / ".config" / "pricescrape" / "config.toml") << "format = \"csv\"\n";
+    r = run_cli({input, "--no-progress"});
+    EXPECT_EQ(shape_of(r.out), shape::csv) << r.out;
+    fs::remove(temp_dir() / ".config" / "pricescrape" / "config.toml");
+    // PRICESCRAPE_CONFIG names a file as --config does.
+    scoped_env by_env(scoped_env::vars_t{{"PRICESCRAPE_CONFIG", file}});
+    r = run_cli({input, "--no-progress"});
+    EXPECT_EQ(shape_of(r.out), shape::jsonl) << r.out;
+  }
+}
+
+TEST(CliConfig, FlagsFromTheEnvironment) {
+  const auto input = one_url_file();
+  scoped_env env({{"XDG_CONFIG_HOME", (temp_dir() / "xdg-none").string()},
+                  {"PRICESCRAPE_QUIET", "1"},
+                  {"PRICESCRAPE_NO_PROGRESS", "1"}});
+  auto r = run_cli({input, "--cacert", shop().cert()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // quiet: no summary line
+}
+
+struct config_error_case {
+  std::string name;
+  std::map<std::string, std::optional<std::string>> env;
+  std::string toml;               // written to the default file when not empty
+  std::vector<std::string> args;  // after INPUT
+  std::vector<std::string> mentions;
+};
+
+class CliConfigErrors : public ::testing::TestWithParam<config_error_case> {};
+
+TEST_P(CliConfigErrors, ExitTwoNamingTheSource) {
+  const auto& c = GetParam();
+  const auto xdg = config_home("err-" + c.name, c.toml);
+  auto vars = c.env;
+  vars["XDG_CONFIG_HOME"] = xdg.string();
+  scoped_env env(vars);
+  std::vector<std::string> args{one_url_file()};
+  args.insert(args.end(), c.args.begin(), c.args.end());
+  const auto before = shop().stats().at("requests").get<int>();
+  auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  for (const auto& m : c.mentions)
+    EXPECT_NE(r.err.find(m), std::string::npos) << m << "\n" << r.err;
+  EXPECT_EQ(shop().stats().at("requests").get<int>(), before) << "a request was sent";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sources, CliConfigErrors,
+    ::testing::Values(
+        config_error_case{"env_timeout",
+                          {{"PRICESCRAPE_TIMEOUT", "abc"}},
+                          "",
+                          {},
+                          {"--timeout: 'abc' is not a number", "PRICESCRAPE_TIMEOUT"}},
+        config_error_case{"env_concurrency",
+                          {{"PRICESCRAPE_CONCURRENCY", "0"}},
+                          "",
+                          {},
+                          {"out of range (1-10000)", "PRICESCRAPE_CONCURRENCY"}},
+        config_error_case{"env_max_body",
+                          {{"PRICESCRAPE_MAX_BODY", "lots"}},
+                          "",
+                          {},
+                          {"--max-body", "PRICESCRAPE_MAX_BODY"}},
+        config_error_case{"file_concurrency",
+                          {},
+                          "concurrency = 0\n",
+                          {},
+                          {"out of range (1-10000)", "config file", "config.toml"}},
+        config_error_case{"file_typo",
+                          {},
+                          "concurency = 5\n",
+                          {},
+                          {"unknown option 'concurency'", "did you mean 'concurrency'?"}},
+        config_error_case{"missing_config",
+                          {},
+                          "",
+                          {"--config", "/nonexistent/p.toml"},
+                          {"--config", "/nonexistent/p.toml", "No such file"}},
+        config_error_case{"missing_env_config",
+                          {{"PRICESCRAPE_CONFIG", "/nonexistent/e.toml"}},
+                          "",
+                          {},
+                          {"PRICESCRAPE_CONFIG", "/nonexistent/e.toml"}},
+        // The flag wins, but a bad flag is the flag's fault, not the file's.
+        config_error_case{"flag_over_file",
+                          {},
+                          "timeout = 5\n",
+                          {"--timeout", "x"},
+                          {"--timeout: 'x' is not a number (see --help)"}}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+TEST(CliWords, UnknownOptionIsNamedWithADidYouMean) {
+  const auto input = one_url_file();
+  auto r = run_cli({"--concurency", "5", input});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown option '--concurency'; did you mean --concurrency?"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find(input), std::string::npos) << "blames the valid INPUT: " << r.err;
+  const std::string page = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop/products/widget.html";
+  r = run_cli({"extract", "--explian", page});
+  EXPECT_NE(r.err.find("did you mean --explain?"), std::string::npos) << r.err;
+}
+
+TEST(CliWords, NumbersAndRangesAreExplained) {
+  const auto input = one_url_file();
+  auto r = run_cli({input, "--timeout", "abc"});
+  EXPECT_NE(r.err.find("--timeout: 'abc' is not a number"), std::string::npos) << r.err;
+  r = run_cli({input, "-c", "0"});
+  EXPECT_NE(r.err.find("--concurrency: '0' is out of range (1-10000)"), std::string::npos) << r.err;
+  r = run_cli({input, "-c", "2.5"});
+  EXPECT_NE(r.err.find("'2.5' is not a whole number"), std::string::npos) << r.err;
+  r = run_cli({input, "-f", "xml"});
+  EXPECT_NE(r.err.find("'xml' is not one of json, jsonl, csv"), std::string::npos) << r.err;
+}
+
+TEST(CliWords, EveryHelpLineFitsIn100ColumnsWithReadableTypes) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"extract", "--help"}, {"parse-price", "--help"}, {"history", "--help"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << args.front();
+    std::istringstream lines(r.out);
+    std::size_t count = 0;
+    for (std::string line; std::getline(lines, line); ++count)
+      EXPECT_LE(line.size(), 100u) << args.front() << ": " << line;
+    EXPECT_GT(count, 8u);
+    for (auto bad : {"UINT", "INT in", "{false}", "{true}", "TEXT:", "FLOAT"})
+      EXPECT_EQ(r.out.find(bad), std::string::npos) << bad << " in " << r.out;
+  }
+  auto r = run_cli({"--help"});
+  EXPECT_NE(
+      r.out.find("-c, --concurrency N         Requests in flight at most (1-10000, default 10)"),
+      std::string::npos)
+      << r.out;
+}
+
+TEST(CliWords, SubcommandHelpListsOnlyWhatApplies) {
+  auto extract = run_cli({"extract", "--help"}).out;
+  for (auto yes : {"--format", "--base-url", "--explain", "--verbose", "--color"})
+    EXPECT_NE(extract.find(yes), std::string::npos) << yes;
+  for (auto no :
+       {"--concurrency", "--timeout", "--no-progress", "--state", "--user-agent", "Exit codes"})
+    EXPECT_EQ(extract.find(no), std::string::npos) << no;
+  auto pp = run_cli({"parse-price", "--help"}).out;
+  for (auto no : {"--concurrency", "--verbose", "--format", "--no-progress"})
+    EXPECT_EQ(pp.find(no), std::string::npos) << no;
+  EXPECT_NE(pp.find("--currency-hint"), std::string::npos);
+  auto history = run_cli({"history", "--help"}).out;
+  for (auto no : {"--concurrency", "--no-progress", "--resume"})
+    EXPECT_EQ(history.find(no), std::string::npos) << no;
+  EXPECT_NE(history.find("--state"), std::string::npos);
+}
+
+TEST(CliWords, ShortVersionFlag) {
+  auto r = run_cli({"-V"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("pricescrape 0.", 0), 0u) << r.out;
+}
+
+TEST(CliWords, InputBeforeASubcommandIsAnError) {
+  const std::string page = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop/products/widget.html";
+  auto r = run_cli({"two.txt", "extract", page});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("unexpected argument 'two.txt' before 'extract'"), std::string::npos)
+      << r.err;
+  r = run_cli({"two.txt", "parse-price", "5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'two.txt' before 'parse-price'"), std::string::npos) << r.err;
+}
+
+TEST(CliWords, ExtractDashReadsThePageFromStdin) {
+  const std::string page = std::string(PRICESCRAPE_EXAMPLES_DIR) + "/shop/products/widget.html";
+  std::ifstream in(page, std::ios::binary);
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto r = run_cli({"extract", "-f", "jsonl", "-"}, html);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].at("file"), "-");
+  EXPECT_EQ(records[0].at("price"), "19.99");
+  EXPECT_EQ(records[0].at("currency"), "USD");
+  // Gzip on stdin too.
+  const auto gz = (temp_dir() / "stdin-page.html.gz").string();
+  ASSERT_EQ(std::system(("gzip -c '" + page + "' > '" + gz + "'").c_str()), 0);
+  std::ifstream gin(gz, std::ios::binary);
+  const std::string packed((std::istreambuf_iterator<char>(gin)), std::istreambuf_iterator<char>());
+  r = run_cli({"extract", "-f", "jsonl", "-"}, packed);
+  records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].at("price"), "19.99");
+}
+
+TEST(CliWords, ParsePriceReadsLinesFromStdin) {
+  auto r = run_cli({"parse-price"}, "1.234,56 €\r\n$3\nno price\n");
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // one line has no price
+  auto records = parse_records(r.out, true);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].at("input"), "1.234,56 €");
+  EXPECT_EQ(records[0].at("price"), "1234.56");
+  EXPECT_EQ(records[1].at("price"), "3");
+  EXPECT_EQ(records[1].at("currency"), "USD");
+  EXPECT_TRUE(records[2].at("price").is_null());
+}
+
+TEST(CliWords, ColorAlwaysColoursEvenAPipeAndNeverNot) {
+  const auto input = one_url_file();
+  auto r = run_cli({input, "--no-progress", "--cacert", shop().cert(), "--color", "always"});
+  EXPECT_NE(r.err.find("\033["), std::string::npos) << r.err;
+  r = run_cli({input, "--no-progress", "--cacert", shop().cert()});
+  EXPECT_EQ(r.err.find('\033'), std::string::npos) << r.err;  // auto, not a terminal
+  r = run_cli({input, "--color", "sometimes"});
+  EXPECT_NE(r.err.find("'sometimes' is not one of auto, always, never"), std::string::npos);
+}
+
+// The binary with some of its standard descriptors on a pseudo-terminal, as when run
+// from an interactive shell. What the terminal shows is `screen`; descriptors not on the
+// terminal are pipes (stdin gets `piped_input`).
+struct pty_run {
+  int exit_code = -1;
+  std::string screen;
+  std::string out;  // stdout when it is a pipe
+  std::string err;  // stderr when it is a pipe
+};
+
+struct pty_setup {
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;  // over a clean environment (PATH, HOME kept)
+  bool stdin_tty = false, stdout_tty = true, stderr_tty = true;
+  std::string piped_input;
+  std::string wait_for;  // once the screen shows this, `then_type` is typed
+  std::string then_type;
+};
+
+std::vector<std::string> clean_environment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var = *e;
+    if (var.rfind("NO_COLOR=", 0) == 0 || var.rfind("TERM=", 0) == 0 ||
+        var.rfind("PRICESCRAPE_", 0) == 0 || var.rfind("XDG_CONFIG_HOME=", 0) == 0)
+      continue;
+    env.emplace_back(var);
+  }
+  env.push_back("XDG_CONFIG_HOME=" + (temp_dir() / "xdg-none").string());
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
+
+pty_run run_on_pty(const pty_setup& setup) {
+  int master = -1, slave = -1;
+  winsize size{};
+  size.ws_row = 40;
+  size.ws_col = 120;
+  EXPECT_EQ(::openpty(&master, &slave, nullptr, nullptr, &size), 0);
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  EXPECT_EQ(::pipe(in_pipe), 0);
+  EXPECT_EQ(::pipe(out_pipe), 0);
+  EXPECT_EQ(::pipe(err_pipe), 0);
+  std::vector<std::string> argv{PRICESCRAPE_CLI};
+  argv.insert(argv.end(), setup.args.begin(), setup.args.end());
+  const auto env = clean_environment(setup.env);
+  std::vector<char*> cargv, cenv;
+  for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    ::ioctl(slave, TIOCSCTTY, 0);
+    ::dup2(setup.stdin_tty ? slave : in_pipe[0], 0);
+    ::dup2(setup.stdout_tty ? slave : out_pipe[1], 1);
+    ::dup2(setup.stderr_tty ? slave : err_pipe[1], 2);
+    for (int fd : {master, slave, in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0],
+                   err_pipe[1]})
+      ::close(fd);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  for (int fd : {slave, in_pipe[0], out_pipe[1], err_pipe[1]}) ::close(fd);
+  if (!setup.piped_input.empty()) {
+    EXPECT_EQ(::write(in_pipe[1], setup.piped_input.data(), setup.piped_input.size()),
+              static_cast<ssize_t>(setup.piped_input.size()));
+  }
+  ::close(in_pipe[1]);
+  pty_run run;
+  bool typed = setup.then_type.empty();
+  std::string* sinks[] = {&run.screen, &run.out, &run.err};
+  int fds[] = {master, out_pipe[0], err_pipe[0]};
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  int open_fds = 3;
+  while (open_fds > 0 && std::chrono::steady_clock::now() < deadline) {
+    pollfd polls[3];
+    for (int i = 0; i < 3; ++i) polls[i] = {fds[i], POLLIN, 0};
+    if (::poll(polls, 3, 200) < 0) break;
+    for (int i = 0; i < 3; ++i) {
+      if (fds[i] < 0 || polls[i].revents == 0) continue;
+      char buf[4096];
+      const auto n = ::read(fds[i], buf, sizeof buf);
+      if (n <= 0) {  // EIO on the master once the child's side is closed
+        ::close(fds[i]);
+        fds[i] = -1;
+        --open_fds;
+        continue;
+      }
+      sinks[i]->append(buf, static_cast<std::size_t>(n));
+    }
+    if (!typed && run.screen.find(setup.wait_for) != std::string::npos) {
+      typed = true;
+      EXPECT_EQ(::write(master, setup.then_type.data(), setup.then_type.size()),
+                static_cast<ssize_t>(setup.then_type.size()));
+    }
+  }
+  for (int fd : fds)
+    if (fd >= 0) ::close(fd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
+}
+
+std::string urls_file(const std::string& name, int count) {
+  std::string text;
+  for (int i = 0; i < count; ++i)
+    text += shop().http_url("/products/widget.html?n=" + std::to_string(i)) + "\n";
+  return write_file(name, text);
+}
+
+// The text after the last "erase line" (or carriage return) of a terminal line: what the
+// terminal shows once the line is done.
+std::string shown(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const auto erase = line.rfind("\033[K");
+  if (erase != std::string::npos) line = line.substr(erase + 3);
+  const auto cr = line.rfind('\r');
+  if (cr != std::string::npos) line = line.substr(cr + 1);
+  return line;
+}
+
+TEST(CliTerminal, RecordsNeverLandOnTheProgressBarsLine) {
+  constexpr int urls = 25;
+  pty_setup setup;
+  setup.args = {urls_file("pty-urls.txt", urls), "-f", "jsonl", "-c", "2"};
+  setup.env = {{"TERM", "xterm"}};
+  const auto run = run_on_pty(setup);
+  EXPECT_EQ(run.exit_code, 0) << run.screen;
+  EXPECT_NE(run.screen.find("in flight"), std::string::npos) << "no bar was drawn";
+  std::istringstream lines(run.screen);
+  int records = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"url\"") == std::string::npos) continue;
+    const auto visible = shown(line);
+    ASSERT_EQ(visible.rfind("{\"index\": ", 0), 0u) << "a record shares a line: " << line;
+    EXPECT_NO_THROW(nlohmann::json::parse(visible)) << visible;
+    ++records;
+  }
+  EXPECT_EQ(records, urls);
+  // Once the run ends the bar is cleared: the last thing shown is the summary line.
+  EXPECT_NE(run.screen.rfind("pricescrape: "), std::string::npos);
+}
+
+TEST(CliTerminal, NoBarWhenStderrIsNotATerminal) {
+  pty_setup setup;
+  setup.args = {urls_file("pty-nobar.txt", 5), "-f", "jsonl"};
+  setup.env = {{"TERM", "xterm"}};
+  setup.stderr_tty = false;
+  const auto run = run_on_pty(setup);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.screen.find("in flight"), std::string::npos) << run.screen;
+  EXPECT_EQ(run.err.find("in flight"), std::string::npos) << run.err;
+  EXPECT_EQ(run.screen.find('\033'), std::string::npos) << run.screen;
+  EXPECT_EQ(count_lines(run.screen), 5);
+}
+
+TEST(CliTerminal, DumbTerminalGetsTheBarWithoutEscapes) {
+  pty_setup setup;
+  setup.args = {urls_file("pty-dumb.txt", 5), "-f", "jsonl"};
+  setup.env = {{"TERM", "dumb"}};
+  const auto run = run_on_pty(setup);
+  EXPECT_EQ(run.exit_code, 0) << run.screen;
+  EXPECT_NE(run.screen.find("in flight"), std::string::npos);
+  EXPECT_EQ(run.screen.find('\033'), std::string::npos) << run.screen;
+}
+
+TEST(CliTerminal, ColoursFollowTermNoColorAndColorOption) {
+  const auto input = one_url_file();
+  auto coloured = [&](std::map<std::string, std::string> env, std::vector<std::string> extra) {
+    pty_setup setup;
+    setup.args = {input, "--no-progress", "-o", (temp_dir() / "pty-colour.json").string()};
+    setup.args.insert(setup.args.end(), extra.begin(), extra.end());
+    setup.env = std::move(env);
+    const auto run = run_on_pty(setup);
+    EXPECT_EQ(run.exit_code, 0) << run.screen;
+    EXPECT_NE(run.screen.find("pricescrape: "), std::string::npos) << run.screen;
+    return run.screen.find('\033') != std::string::npos;
+  };
+  EXPECT_TRUE(coloured({{"TERM", "xterm"}}, {}));
+  EXPECT_FALSE(coloured({{"TERM", "xterm"}, {"NO_COLOR", "1"}}, {}));
+  EXPECT_FALSE(coloured({{"TERM", "xterm"}, {"NO_COLOR", "0"}}, {}));
+  EXPECT_FALSE(coloured({{"TERM", "dumb"}}, {}));
+  EXPECT_FALSE(coloured({{"TERM", "xterm"}}, {"--color", "never"}));
+  EXPECT_FALSE(coloured({{"TERM", "xterm"}, {"PRICESCRAPE_COLOR", "never"}}, {}));
+  EXPECT_TRUE(coloured({{"TERM", "dumb"}, {"NO_COLOR", "1"}}, {"--color", "always"}));
+}
+
+TEST(CliTerminal, WaitingOnATerminalsStdinSaysSo) {
+  pty_setup setup;
+  setup.args = {"-f", "jsonl", "--no-progress"};
+  setup.env = {{"TERM", "xterm"}};
+  setup.stdin_tty = true;
+  setup.stdout_tty = false;
+  setup.wait_for = "end with Ctrl-D";
+  setup.then_type = shop().http_url("/products/widget.html") + "\n\x04";
+  const auto run = run_on_pty(setup);
+  EXPECT_EQ(run.exit_code, 0) << run.screen;
+  EXPECT_NE(run.screen.find("pricescrape: reading URLs from the terminal; end with Ctrl-D"),
+            std::string::npos)
+      << run.screen;
+  EXPECT_EQ(parse_records(run.out, true).size(), 1u) << run.out;
+  // Piped stdin: no hint.
+  auto piped =
+      run_cli({"-f", "jsonl", "--no-progress"}, shop().http_url("/products/widget.html") + "\n");
+  EXPECT_EQ(piped.err.find("Ctrl-D"), std::string::npos) << piped.err;
+  // parse-price with no TEXT waits on the terminal too.
+  setup.args = {"parse-price"};
+  setup.wait_for = "end with Ctrl-D";
+  setup.then_type = "5 EUR\n\x04";
+  const auto pp = run_on_pty(setup);
+  EXPECT_NE(pp.screen.find("reading price strings (one per line) from the terminal"),
+            std::string::npos)
+      << pp.screen;
+  EXPECT_EQ(parse_records(pp.out, true).size(), 1u) << pp.out;
 }
 
 }  // namespace
