@@ -35,7 +35,12 @@ if [ -n "$subcommands" ]; then
   done | sort -n | head -1)
 fi
 lines=$(wc -l <"$dir/main")
-head -n $((lines - footer)) "$dir/main"
+# The main help's own closing paragraphs (from "Examples:" on) go after the subcommands:
+# help2man makes a section of "Examples:", which would swallow everything after it.
+examples=$(awk '/^Examples:/ { print NR; exit }' "$dir/main")
+body_end=$((lines - footer))
+if [ -n "$examples" ] && [ "$examples" -le "$body_end" ]; then body_end=$((examples - 1)); fi
+head -n "$body_end" "$dir/main"
 
 for sub in $subcommands; do
   awk -v name="$sub" -v footer="$footer" '
@@ -56,7 +61,7 @@ for sub in $subcommands; do
     }' "$dir/sub-$sub"
 done
 
-if [ "$footer" -gt 0 ]; then
+if [ "$body_end" -lt "$lines" ]; then
   printf '\n'
-  tail -n "$footer" "$dir/main"
+  tail -n "$((lines - body_end))" "$dir/main"
 fi

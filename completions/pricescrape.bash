@@ -3,14 +3,14 @@
 # tests/install/completions_test.sh checks that every long option of every --help is
 # here, so a new option needs a line below (and in _pricescrape and pricescrape.fish).
 
-_pricescrape_options_main="-h --help --version -c --concurrency --per-host -f --format
+_pricescrape_options_main="-h --help -V --version --config --color -c --concurrency --per-host -f --format
   -o --output --timeout --connect-timeout --max-redirects --max-body -A --user-agent
   -H --header --cacert -k --insecure --allow-downgrade --profile --politeness --rate
   --delay --jitter --robots --retries --retry-after-cap -v --verbose -q --quiet
   --log-format --no-progress --max-errors --stats --state --resume --only-changed
-  --skip-new --skip-failed --min-change"
+  --skip-new --skip-failed --min-change --csv-safe --proxy --noproxy"
 _pricescrape_options_extract="-h --help -f --format --base-url --explain -v --verbose
-  -q --quiet --log-format --no-progress"
+  -q --quiet --log-format --color"
 _pricescrape_options_parse_price="-h --help --currency-hint --decimal-separator"
 _pricescrape_options_history="-h --help --state -f --format"
 
@@ -21,7 +21,7 @@ _pricescrape_takes_value() {
       --connect-timeout | --max-redirects | --max-body | -A | --user-agent | -H | --header | \
       --cacert | --politeness | --rate | --delay | --retries | --retry-after-cap | \
       --log-format | --max-errors | --stats | --state | --min-change | --base-url | \
-      --currency-hint | --decimal-separator)
+      --currency-hint | --decimal-separator | --config | --color | --proxy | --noproxy)
       return 0
       ;;
   esac
@@ -79,6 +79,10 @@ _pricescrape() {
       COMPREPLY=($(compgen -W "text json" -- "$cur"))
       return 0
       ;;
+    --color)
+      COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+      return 0
+      ;;
     --decimal-separator)
       COMPREPLY=($(compgen -W ". , €" -- "$cur"))
       return 0
@@ -88,7 +92,7 @@ _pricescrape() {
       _pricescrape_files "$cur"
       return 0
       ;;
-    -o | --output | --cacert | --state)
+    -o | --output | --cacert | --state | --config)
       _pricescrape_files "$cur"
       return 0
       ;;

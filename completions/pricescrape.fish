@@ -18,7 +18,12 @@ complete -c pricescrape -n $on_main -a extract -d 'Extract prices from saved pag
 complete -c pricescrape -n $on_main -a parse-price -d 'Parse price strings'
 complete -c pricescrape -n $on_main -a history -d 'Print the price history of a --state file'
 complete -c pricescrape -n $on_main -s h -l help -d 'Print help and exit'
-complete -c pricescrape -n $on_main -l version -d 'Print version and exit'
+complete -c pricescrape -n $on_main -s V -l version -d 'Print version and exit'
+complete -c pricescrape -n $on_main -l config -r -F -d 'Read option defaults from this TOML file'
+complete -c pricescrape -n $on_main -l no-progress -d 'Never draw the progress bar'
+complete -c pricescrape -n $on_main -l csv-safe -d 'Quote CSV cells a spreadsheet would run'
+complete -c pricescrape -n $on_main -l proxy -x -d 'Proxy for every URL'
+complete -c pricescrape -n $on_main -l noproxy -x -d 'Hosts that go direct'
 complete -c pricescrape -n $on_main -s c -l concurrency -x -d 'Requests in flight at most'
 complete -c pricescrape -n $on_main -l per-host -x -d 'Requests in flight per host at most'
 complete -c pricescrape -n $on_main -s f -l format -x -a 'json jsonl csv' -d 'Output format'
@@ -54,7 +59,7 @@ for cond in $on_main $on_extract
     complete -c pricescrape -n $cond -s v -l verbose -d 'Log every failed URL'
     complete -c pricescrape -n $cond -s q -l quiet -d 'Only log errors; no summary line'
     complete -c pricescrape -n $cond -l log-format -x -a 'text json' -d 'Log lines as'
-    complete -c pricescrape -n $cond -l no-progress -d 'Never draw the progress bar'
+    complete -c pricescrape -n $cond -l color -x -a 'auto always never' -d 'Colour the log levels'
 end
 
 # --- extract FILE... ---------------------------------------------------------------------
