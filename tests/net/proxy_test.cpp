@@ -331,6 +331,25 @@ TEST(Proxy, Socks5hNamesAreResolvedByTheProxy) {
   EXPECT_EQ(c.at("socks_connects"), 2);
 }
 
+// An international host end to end: no non-ASCII name resolves to loopback here, but a
+// socks5h proxy resolves names itself, and it is told only the IDNA (punycode) form. The
+// record keeps the URL as written; final_url is the ASCII URL fetched.
+TEST(Proxy, InternationalHostGoesOutInItsIdnaForm) {
+  proxy_environment env;
+  test_proxy proxy({"--map", "xn--bcher-kva.test=127.0.0.1"});
+  const std::string written = "http://Bücher.test:" + std::to_string(shop().http_port()) +
+                              "/products/" + products[0] + ".html?q=über";
+  auto r = scrape(written + "\n", {"--proxy", proxy.url("socks5h")});
+  expect_all_priced(r, 1);
+  EXPECT_EQ(r.records[0].at("url"), written);
+  EXPECT_EQ(r.records[0].at("final_url"),
+            "http://xn--bcher-kva.test:" + std::to_string(shop().http_port()) + "/products/" +
+                products[0] + ".html?q=%C3%BCber");
+  const auto c = proxy.counts();
+  EXPECT_EQ(c.at("socks_names"), 1);  // the name went to the proxy, in its ASCII form
+  EXPECT_EQ(c.at("socks_connects"), 1);
+}
+
 TEST(Proxy, TlsIsVerifiedAgainstTheOriginThroughTheTunnel) {
   proxy_environment env;
   // The proxy maps shop.test to the shop, whose certificate names localhost and
