@@ -142,7 +142,7 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
     host.bytes += page.body_bytes;
     auto outcome = assess(page, steady::now() - t.sent_at);
     outcome.earlier_refusals = refusals;
-    if (outcome.challenge || outcome.status == 429 || outcome.status == 503) ++refusals;
+    if (is_refused(outcome)) ++refusals;
     log_change(host, c.sched.finished(host, outcome));
     const auto plan = host.controller.plan_retry(steady::now(), attempt, outcome);
     if (plan.retry && !c.stopping && page.error) {

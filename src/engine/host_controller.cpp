@@ -52,6 +52,10 @@ std::string whole_seconds(milliseconds d) {
 
 }  // namespace
 
+bool is_refused(const attempt_outcome& outcome) noexcept {
+  return outcome.challenge || (!outcome.error && is_refusal(outcome.status));
+}
+
 std::optional<double> parse_rate_option(std::string_view text) {
   double per = 1;
   if (text.ends_with("/s")) {
@@ -239,7 +243,7 @@ void host_controller::apply_quota(time_point now, const rate_limit_info& limits,
 }
 
 void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
-  if (outcome.challenge || is_refusal(outcome.status)) {
+  if (is_refused(outcome)) {
     on_refusal(now, outcome);
   } else if (is_overload(outcome)) {
     on_overload(now, outcome);
@@ -411,9 +415,9 @@ retry_plan host_controller::plan_retry(time_point now, int attempt,
   }
   // A refusal says "not now", and the pace has just adapted to it: it gets its own,
   // larger budget, so a URL refused while the pace converges is still fetched.
-  const bool refused = outcome.challenge || (!outcome.error && is_refusal(outcome.status));
-  const int budget = refused ? std::max(settings_.max_retries, settings_.max_refusal_retries)
-                             : settings_.max_retries;
+  const int budget = is_refused(outcome)
+                         ? std::max(settings_.max_retries, settings_.max_refusal_retries)
+                         : settings_.max_retries;
   if (!is_retryable(outcome) || attempt > budget) return plan;
   ++stats_.retries;
   plan.retry = true;

@@ -107,6 +107,10 @@ struct attempt_outcome {
   int earlier_refusals = 0;
 };
 
+// The server said "not now" to this attempt: a 429, a 503 or a bot challenge. The pace is
+// what it objects to; such an attempt has its own retry budget.
+bool is_refused(const attempt_outcome& outcome) noexcept;
+
 // Whether and when a failed attempt is tried again.
 struct retry_plan {
   bool retry = false;
