@@ -196,6 +196,14 @@ std::optional<scrape_error> validate_url(std::string_view text) {
   return check_url(text, host);
 }
 
+job make_job(std::size_t index, std::string_view trimmed) {
+  job j;
+  j.index = index;
+  j.url = std::string(trimmed);
+  j.invalid = check_url(trimmed, j.host);
+  return j;
+}
+
 std::optional<job> url_source::next() {
   for (;;) {
     read_status status = read_bounded_line(in_, line_);
@@ -205,16 +213,14 @@ std::optional<job> url_source::next() {
     // A comment stays a comment however long it is.
     if (is_skipped_line(trimmed)) continue;
 
-    job j;
-    j.index = next_index_++;
     if (status == read_status::too_long) {
+      job j;
+      j.index = next_index_++;
       j.url = std::string(truncate_utf8(trimmed, max_quoted_length));
       j.invalid = invalid("line too long (over 64 KiB)", trimmed);
-    } else {
-      j.url = std::string(trimmed);
-      j.invalid = check_url(trimmed, j.host);
+      return j;
     }
-    return j;
+    return make_job(next_index_++, trimmed);
   }
 }
 

@@ -28,6 +28,10 @@ std::string_view trim_line(std::string_view line) noexcept;
 // True for lines that produce no job: blank ones and `#` comments.
 bool is_skipped_line(std::string_view trimmed) noexcept;
 
+// The job for one trimmed input line that counts: its URL validated and its host key set,
+// or `invalid` saying why not. Used by every source that reads URLs (files, queues).
+job make_job(std::size_t index, std::string_view trimmed);
+
 // A URL list: one validated job per line that counts; `index` numbers the non-skipped
 // lines from 0 and is the record's `index`.
 class url_source final : public job_source {
