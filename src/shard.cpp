@@ -66,7 +66,7 @@ std::optional<job> shard_source::next() {
     auto j = inner_.next();
     if (!j) return j;
     if (shard_of(shard_key(*j), spec_.count) != spec_.index) {
-      ++skipped_;
+      skipped_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     // Known to the sink before the job can reach the engine, so a record never arrives

@@ -258,6 +258,12 @@ struct sharded_input {
   std::optional<shard_source> shard;
 
   job_source& source() { return shard ? *shard : *lines; }
+  // After the batch, beside the summary line: the other workers' share is not missing.
+  void log_skipped(const cli::scrape_command& cmd) const {
+    if (shard)
+      spdlog::info("--shard {}/{}: {} URL(s) of the list left to the other shards",
+                   cmd.shard->index, cmd.shard->count, shard->skipped());
+  }
   ordered_writer_sink ordered_sink(output::writer& out) {
     if (!shard) return ordered_writer_sink(out);
     return ordered_writer_sink(out, [this] { return shard->next_index(); });
@@ -278,7 +284,9 @@ batch_summary scrape_batch(const cli::scrape_command& cmd, std::istream& in, out
   if (!st) {
     auto ordered = input.ordered_sink(out);
     record_sink* const sinks[] = {&ordered};
-    return run_batch(input.source(), sinks, cmd.engine, on_progress);
+    auto summary = run_batch(input.source(), sinks, cmd.engine, on_progress);
+    input.log_skipped(cmd);
+    return summary;
   }
   state::change_filter_writer filtered(out, cmd.nightly.only_changed);
   state::recorder_options options;
@@ -290,6 +298,7 @@ batch_summary scrape_batch(const cli::scrape_command& cmd, std::istream& in, out
   auto ordered = input.ordered_sink(filtered);
   record_sink* const sinks[] = {&ordered, &*recorder};
   auto summary = run_batch(input.source(), sinks, engine, on_progress);
+  input.log_skipped(cmd);
   recorder.reset();  // the state thread ends here: the store is this thread's again
   changes = filtered.counts();
   return summary;

@@ -4,6 +4,7 @@
 
 #include <pricescrape/job_source.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -70,13 +71,14 @@ class shard_source final : public job_source {
   // reader's: a lock, held only for a deque push or pop.
   std::optional<std::size_t> next_index();
 
-  // Jobs read and left to the other shards (read on the reader thread; after the batch).
-  std::size_t skipped() const noexcept { return skipped_; }
+  // Jobs read and left to the other shards so far.
+  std::size_t skipped() const noexcept { return skipped_.load(std::memory_order_relaxed); }
 
  private:
   job_source& inner_;
   shard_spec spec_;
-  std::size_t skipped_ = 0;
+  // Counted on the reader thread, which a stopped batch may leave behind in a read.
+  std::atomic<std::size_t> skipped_{0};
   std::mutex mutex_;
   // Handed out and not yet asked for by the sink: as many as the reader is ahead of the
   // output, which the engine's window bounds.
