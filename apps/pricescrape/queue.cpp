@@ -157,7 +157,11 @@ int run_work(const queue_command& cmd, const scrape_command& scrape) {
   // work: a worker holds about two rounds of its concurrency.
   options.prefetch = std::max<std::size_t>(2 * scrape.engine.concurrency, 4);
   queue::worker source(cmd.queue, options);
-  queue::cluster_gate gate(cmd.queue);
+  // A shared in-flight slot outlives any request: the attempt's deadline and the
+  // connect's, with room to spare.
+  const auto& http = scrape.engine.http;
+  queue::cluster_gate gate(cmd.queue,
+                           http.timeout + http.connect_timeout + std::chrono::seconds(10));
   engine_options engine = scrape.engine;
   engine.gate = &gate;
   spdlog::info("worker {} on queue {} at {}", source.consumer(), cmd.queue.name,

@@ -4,10 +4,18 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <string>
 
 namespace pricescrape {
+
+// The gate's answer to one reservation.
+struct gate_pass {
+  std::chrono::milliseconds wait{0};  // until this process's turn to send
+  bool full = false;  // every shared in-flight slot of the host is taken: ask again later
+  std::string slot;   // the in-flight slot taken (empty when none is shared): release it
+};
 
 class host_gate {
  public:
@@ -15,11 +23,15 @@ class host_gate {
 
   // Reserves the host's next send among everyone sharing the gate. `gap` is this
   // process's own gap between sends to the host (1 / its pace; 0 when unpaced); the
-  // gate keeps the larger of it and what the others learned. `ready` is called once,
-  // from any thread, with how long to wait before sending; when the gate cannot answer
-  // (its store unreachable) with a short wait, so the host's own pace still holds.
+  // gate keeps the larger of it and what the others learned. With `in_flight_limit`
+  // above 0, the send also takes one of that many in-flight slots shared by everyone,
+  // or is answered `full`. `ready` is called once, from any thread; when the gate cannot
+  // answer (its store unreachable) with a pass that lets the host's own policy decide.
   virtual void reserve(const std::string& host, std::chrono::microseconds gap,
-                       std::function<void(std::chrono::milliseconds)> ready) = 0;
+                       std::size_t in_flight_limit, std::function<void(gate_pass)> ready) = 0;
+
+  // The response to a send that took `slot` is in: the slot is free again.
+  virtual void release(const std::string& host, const std::string& slot) = 0;
 
   // The host's policy learned something every sharer should follow: a new pace
   // (requests/s; 0 = unpaced) and, when the server asked for one, a pause from now.

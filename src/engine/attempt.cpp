@@ -73,7 +73,7 @@ attempt_context::attempt_context(const engine_options& opts, asio::any_io_execut
                                  std::size_t body_slots)
     : options(opts),
       client(ex, opts.http),
-      sched(ex, opts.concurrency, body_slots, host_settings_for(opts), opts.gate) {}
+      sched(ex, opts.concurrency, body_slots, host_settings_for(opts), opts.gate, opts.per_host) {}
 
 host_settings host_settings_for(const engine_options& o) {
   const auto& p = o.politeness;
@@ -139,6 +139,7 @@ asio::awaitable<polite_fetch> fetch_politely(attempt_context& c, host_policy& ho
       page = co_await c.client.fetch(std::move(req));
     }
     t.global.reset();
+    t.shared.reset();
     host.bytes += page.body_bytes;
     auto outcome = assess(page, steady::now() - t.sent_at);
     outcome.earlier_refusals = refusals;

@@ -24,14 +24,15 @@ struct gate_initiation {
   host_gate* gate;
   const std::string* host;
   std::chrono::microseconds gap;
+  std::size_t in_flight_limit;
   asio::any_io_executor io;
 
   template <class Handler>
   void operator()(Handler handler) const {
     auto held = std::make_shared<Handler>(std::move(handler));
     auto tracked = asio::prefer(io, asio::execution::outstanding_work.tracked);
-    gate->reserve(*host, gap, [held, tracked](std::chrono::milliseconds wait) {
-      asio::post(tracked, [held, wait]() mutable { (*held)(wait); });
+    gate->reserve(*host, gap, in_flight_limit, [held, tracked](gate_pass pass) {
+      asio::post(tracked, [held, p = std::move(pass)]() mutable { (*held)(std::move(p)); });
     });
   }
 };
@@ -43,15 +44,18 @@ std::chrono::microseconds own_gap(const host_controller& c) {
   return std::chrono::microseconds(static_cast<std::int64_t>(1e6 / rate));
 }
 
-// When the gate lets this process send to `h` next (shared with other workers).
-asio::awaitable<time_point> reserve_at_gate(host_gate& gate, const host_policy& h) {
+// The gate's pass for this process's next send to `h` (shared with other workers).
+asio::awaitable<gate_pass> reserve_at_gate(host_gate& gate, const host_policy& h,
+                                           std::size_t in_flight_limit) {
   const auto io = co_await asio::this_coro::executor;
-  const gate_initiation start{&gate, &h.key, own_gap(h.controller), io};
-  const std::chrono::milliseconds wait =
-      co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::chrono::milliseconds)>(
-          start, asio::use_awaitable);
-  co_return steady::now() + wait;
+  const gate_initiation start{&gate, &h.key, own_gap(h.controller), in_flight_limit, io};
+  gate_pass pass = co_await asio::async_initiate<decltype(asio::use_awaitable), void(gate_pass)>(
+      start, asio::use_awaitable);
+  co_return pass;
 }
+
+// How often a request asks again for a shared in-flight slot of a full host.
+constexpr std::chrono::milliseconds full_host_poll{20};
 
 }  // namespace
 
@@ -68,12 +72,13 @@ host_policy::host_policy(std::string host_key, const host_settings& settings,
       rules(robots_rules::allow_all()) {}
 
 scheduler::scheduler(asio::any_io_executor ex, std::size_t concurrency, std::size_t bodies,
-                     host_settings settings, host_gate* gate)
+                     host_settings settings, host_gate* gate, std::size_t shared_in_flight)
     : ex_(ex),
       global_(ex, concurrency),
       bodies_(ex, bodies),
       settings_(settings),
       gate_(gate),
+      shared_in_flight_(shared_in_flight),
       next_seed_(std::random_device{}()) {}
 
 host_policy& scheduler::host(const std::string& key) {
@@ -122,6 +127,7 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t in
   }
   admission_queue::place place(h.queue, index, ex_);
   bool reserved = false;
+  shared_slot shared;
   for (;;) {
     if (stopping_) co_return cancelled_before_sending();
     if (!place.is_head()) {
@@ -136,13 +142,17 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t in
       continue;
     }
     if (gate_ && !reserved) {
-      // Other workers share the host's pace: wait for this process's turn, then ask the
-      // host again (a pause may have started meanwhile). One reservation per request.
-      reserved = true;
-      const auto turn = co_await reserve_at_gate(*gate_, h);
+      // Other workers share the host's pace (and with --per-host its in-flight slots):
+      // wait for this process's turn, then ask the host again (a pause may have started
+      // meanwhile). One reservation per request.
+      auto pass = co_await reserve_at_gate(*gate_, h, shared_in_flight_);
+      const auto turn = steady::now() + (pass.full ? full_host_poll : pass.wait);
       while (steady::now() < turn) {
         if (!co_await place.sleep_until(turn)) co_return cancelled_before_sending();
       }
+      if (pass.full) continue;
+      reserved = true;
+      shared = shared_slot(gate_, h.key, std::move(pass.slot));
       continue;
     }
     // The host says go: take the slots, which may mean waiting behind other hosts'
@@ -156,6 +166,7 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t in
     t.sent_at = steady::now();
     if (h.controller.ask(t.sent_at).what != decision::action::send) continue;
     h.controller.sent(t.sent_at);
+    t.shared = std::move(shared);
     co_return t;  // leaving the queue wakes the next job, which may go at once
   }
 }

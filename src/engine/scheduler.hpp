@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pricescrape::engine {
@@ -69,10 +70,42 @@ struct host_policy {
   std::uint64_t bytes = 0;  // response bodies received, as sent (fetch_result::body_bytes)
 };
 
+// One in-flight slot shared through a host_gate, given back on every path out.
+class shared_slot {
+ public:
+  shared_slot() = default;
+  shared_slot(host_gate* gate, std::string host, std::string slot)
+      : gate_(gate), host_(std::move(host)), slot_(std::move(slot)) {}
+  shared_slot(shared_slot&& other) noexcept
+      : gate_(std::exchange(other.gate_, nullptr)),
+        host_(std::move(other.host_)),
+        slot_(std::move(other.slot_)) {}
+  shared_slot& operator=(shared_slot&& other) noexcept {
+    reset();
+    gate_ = std::exchange(other.gate_, nullptr);
+    host_ = std::move(other.host_);
+    slot_ = std::move(other.slot_);
+    return *this;
+  }
+  shared_slot(const shared_slot&) = delete;
+  shared_slot& operator=(const shared_slot&) = delete;
+  ~shared_slot() { reset(); }
+  void reset() {
+    if (gate_ && !slot_.empty()) std::exchange(gate_, nullptr)->release(host_, slot_);
+    gate_ = nullptr;
+  }
+
+ private:
+  host_gate* gate_ = nullptr;
+  std::string host_;
+  std::string slot_;
+};
+
 // A request allowed out: the slots it holds, and when it went.
 struct ticket {
-  slot_guard body;    // held until the page is extracted (bounds pages in memory)
-  slot_guard global;  // held until the response is read
+  slot_guard body;     // held until the page is extracted (bounds pages in memory)
+  slot_guard global;   // held until the response is read
+  shared_slot shared;  // the host's in-flight slot among all workers, held as long
   time_point sent_at{};
 };
 
@@ -81,7 +114,7 @@ class scheduler {
   // `concurrency` requests in flight at most; `bodies` pages between fetch and the end
   // of their extraction at most.
   scheduler(asio::any_io_executor ex, std::size_t concurrency, std::size_t bodies,
-            host_settings settings, host_gate* gate = nullptr);
+            host_settings settings, host_gate* gate = nullptr, std::size_t shared_in_flight = 0);
 
   // The host's policy, made on first use; it lives as long as the batch.
   host_policy& host(const std::string& key);
@@ -110,7 +143,8 @@ class scheduler {
   async_semaphore global_;
   async_semaphore bodies_;
   host_settings settings_;
-  host_gate* gate_;  // pacing shared with other workers (a work queue), or null
+  host_gate* gate_;               // pacing shared with other workers (a work queue), or null
+  std::size_t shared_in_flight_;  // --per-host across the workers sharing gate_; 0 = none
   std::map<std::string, std::unique_ptr<host_policy>> hosts_;
   std::uint64_t next_seed_;
   bool stopping_ = false;

@@ -5,23 +5,38 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <random>
+
+#include <unistd.h>
+
 namespace pricescrape::queue {
 
 namespace {
 
 using namespace std::chrono_literals;
 
-// KEYS[1] the host's hash; ARGV[1] the caller's own gap in microseconds. Returns the
-// wait in microseconds. Redis's clock, so workers' clocks need not agree.
+// KEYS[1] the host's hash, KEYS[2] its shared in-flight slots (token -> expiry);
+// ARGV[1] the caller's own gap in microseconds, ARGV[2] the in-flight limit (0 = none
+// shared), ARGV[3] the slot's token, ARGV[4] how long a slot may be held (ms): a worker
+// that dies holding one frees it then. Returns {0} when every slot is taken, else
+// {1, wait in microseconds}. Redis's clock, so workers' clocks need not agree.
 constexpr const char* reserve_script = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit = tonumber(ARGV[2])
+if limit > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  if redis.call('ZCARD', KEYS[2]) >= limit then return {0} end
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]) * 1000, ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]) + 60000)
+end
 local h = redis.call('HMGET', KEYS[1], 'tat', 'gap', 'pause')
 local gap = math.max(tonumber(ARGV[1]), tonumber(h[2]) or 0)
 local at = math.max(now, tonumber(h[1]) or 0, tonumber(h[3]) or 0)
 if gap > 0 then redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', at + gap)) end
 redis.call('PEXPIRE', KEYS[1], 3600000)
-return string.format('%.0f', at - now)
+return {1, math.floor(at - now)}
 )lua";
 
 // KEYS[1] the host's hash; ARGV[1] the learned gap in microseconds (0 = unpaced),
@@ -43,25 +58,51 @@ return 1
 }  // namespace
 
 struct cluster_gate::impl {
-  explicit impl(const queue_ref& q) : k(q.name), lane(q.where, "queue " + q.name + " (pacing)") {}
+  impl(const queue_ref& q, std::chrono::milliseconds slot_hold)
+      : k(q.name), hold(slot_hold), lane(q.where, "queue " + q.name + " (pacing)") {}
   keys k;
+  std::chrono::milliseconds hold;
+  std::string token_prefix =
+      std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()) + "-";
+  std::atomic<std::uint64_t> next_token{0};
   redis::lane lane;
 };
 
-cluster_gate::cluster_gate(const queue_ref& q) : impl_(std::make_unique<impl>(q)) {}
+cluster_gate::cluster_gate(const queue_ref& q, std::chrono::milliseconds slot_hold)
+    : impl_(std::make_unique<impl>(q, slot_hold)) {}
 cluster_gate::~cluster_gate() = default;
 
 void cluster_gate::reserve(const std::string& host, std::chrono::microseconds gap,
-                           std::function<void(std::chrono::milliseconds)> ready) {
-  auto answer = std::make_shared<std::function<void(std::chrono::milliseconds)>>(std::move(ready));
+                           std::size_t in_flight_limit, std::function<void(gate_pass)> ready) {
+  auto answer = std::make_shared<std::function<void(gate_pass)>>(std::move(ready));
+  std::string token;
+  if (in_flight_limit > 0) token = impl_->token_prefix + std::to_string(impl_->next_token++);
   impl_->lane.post(
-      {[this, key = impl_->k.host(host), gap, answer](redis::connection& c) {
-         const auto r = c.command({"EVAL", reserve_script, "1", key, std::to_string(gap.count())});
+      {[this, host, gap, in_flight_limit, token, answer](redis::connection& c) {
+         const auto r = c.command({"EVAL", reserve_script, "2", impl_->k.host(host),
+                                   impl_->k.host(host) + ":in-flight", std::to_string(gap.count()),
+                                   std::to_string(in_flight_limit), token.empty() ? "-" : token,
+                                   std::to_string(impl_->hold.count())});
          expect_ok(r, "the pacing script");
-         const auto wait_us = std::max<long long>(r.as_integer(0), 0);
-         (*answer)(std::chrono::milliseconds((wait_us + 999) / 1000));
+         gate_pass pass;
+         if (r.elements.empty() || r.elements[0].as_integer() == 0) {
+           pass.full = true;
+         } else {
+           const auto wait_us =
+               r.elements.size() > 1 ? std::max<long long>(r.elements[1].as_integer(), 0) : 0;
+           pass.wait = std::chrono::milliseconds((wait_us + 999) / 1000);
+           pass.slot = token;
+         }
+         (*answer)(std::move(pass));
        },
-       true, [answer] { (*answer)(0ms); }});
+       true, [answer] { (*answer)(gate_pass{}); }});
+}
+
+void cluster_gate::release(const std::string& host, const std::string& slot) {
+  impl_->lane.post({[this, key = impl_->k.host(host) + ":in-flight", slot](redis::connection& c) {
+                      expect_ok(c.command({"ZREM", key, slot}), "releasing an in-flight slot");
+                    },
+                    true, nullptr});
 }
 
 void cluster_gate::learned(const std::string& host, double rate, std::chrono::milliseconds pause) {

@@ -6,9 +6,11 @@
 #include <hiredis/hiredis.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -233,8 +235,17 @@ struct connection::impl {
                         ssl_error_text());
     ssl.reset(SSL_new(ctx.get()));
     SSL_set_fd(ssl.get(), fd);
-    SSL_set_tlsext_host_name(ssl.get(), where.host.c_str());
-    SSL_set1_host(ssl.get(), where.host.c_str());
+    // An IP address is checked against the certificate's IP entries, a name against
+    // its DNS names (and sent as SNI).
+    in6_addr probe{};
+    const bool is_ip = ::inet_pton(AF_INET, where.host.c_str(), &probe) == 1 ||
+                       ::inet_pton(AF_INET6, where.host.c_str(), &probe) == 1;
+    if (is_ip) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), where.host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(ssl.get(), where.host.c_str());
+      SSL_set1_host(ssl.get(), where.host.c_str());
+    }
     for (;;) {
       const int rc = SSL_connect(ssl.get());
       if (rc == 1) return;

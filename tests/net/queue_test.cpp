@@ -101,12 +101,42 @@ bool have_redis_server() { return std::system("command -v redis-server >/dev/nul
 // so a restart keeps the queue; stopped (and its files removed) on destruction.
 class redis_server {
  public:
+  struct tls_only {};
+
   explicit redis_server(std::vector<std::string> extra = {}) : extra_(std::move(extra)) {
     port_ = unused_port();
     dir_ = temp_dir() / ("redis-" + std::to_string(port_));
     fs::create_directories(dir_);
     start();
   }
+  // rediss:// only: a self-signed certificate for 127.0.0.1 made with openssl(1).
+  explicit redis_server(tls_only) {
+    port_ = unused_port();
+    dir_ = temp_dir() / ("redis-" + std::to_string(port_));
+    fs::create_directories(dir_);
+    cert_ = (dir_ / "cert.pem").string();
+    const auto key = (dir_ / "key.pem").string();
+    const auto cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        key + " -out " + cert_ + " >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("openssl could not make a certificate");
+    extra_ = {"--port",
+              "0",
+              "--tls-port",
+              std::to_string(port_),
+              "--tls-cert-file",
+              cert_,
+              "--tls-key-file",
+              key,
+              "--tls-ca-cert-file",
+              cert_,
+              "--tls-auth-clients",
+              "no"};
+    start();
+  }
+  const std::string& cert() const { return cert_; }
   ~redis_server() {
     stop();
     std::error_code ec;
@@ -175,6 +205,7 @@ class redis_server {
 
   std::vector<std::string> extra_;
   std::vector<std::string> tls_port_args_;
+  std::string cert_;
   int port_ = 0;
   int starts_ = 0;
   fs::path dir_;
@@ -410,6 +441,30 @@ TEST(Queue, ThreeWorkersOneKilledEveryUrlOnceAndTheLimitHeld) {
             << "/s on average, " << limit["refused"] << " refused\n";
 }
 
+// --per-host holds across the workers: three workers with -c 6 and --per-host 2 never
+// have more than two requests at the shop at once (unshared, they would have six).
+TEST(Queue, PerHostInFlightLimitIsSharedByTheWorkers) {
+  REQUIRE_REDIS();
+  redis_server r;
+  constexpr int n = 60;
+  std::string lines;
+  for (int i = 0; i < n; ++i)
+    lines += limit_url("127.0.0.1", "slots", i, "rate=100000&delay=100") + "\n";
+  enqueue(r, "slots", lines);
+  shop().reset_stats();
+  std::vector<std::unique_ptr<child>> workers;
+  for (int i = 0; i < 3; ++i)
+    workers.push_back(
+        start_worker(r, "slots", "slots-w" + std::to_string(i), {"-c", "6", "--per-host", "2"}));
+  for (auto& w : workers) EXPECT_EQ(w->wait(), 0) << w->err();
+  const auto stats = shop().stats();
+  EXPECT_LE(stats["peak_in_flight"].get<int>(), 2) << stats.dump();
+  EXPECT_GE(stats["peak_in_flight"].get<int>(), 2) << stats.dump();
+  const auto records = collect(r, "slots");
+  ASSERT_EQ(records.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) EXPECT_EQ(records[i]["price"], std::to_string(i) + ".25");
+}
+
 TEST(Queue, AnEntryThatAlwaysFailsGoesToTheDeadLetterStream) {
   REQUIRE_REDIS();
   redis_server r;
@@ -508,6 +563,32 @@ TEST(Queue, PasswordAndDatabaseNumber) {
                  "redis://:wrong@127.0.0.1:" + std::to_string(r.port()) + "/3", "--name", "auth"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("refused the password"), std::string::npos) << run.err;
+}
+
+TEST(Queue, RedissWithAPrivateCa) {
+  REQUIRE_REDIS();
+  redis_server r{redis_server::tls_only{}};
+  const auto url = "rediss://127.0.0.1:" + std::to_string(r.port()) + "/0";
+  const auto file = temp_dir() / "tls.urls";
+  std::ofstream(file) << shop().http_url("/products/widget.html") << "\n";
+  // Not trusted without the CA: refused, with the reason.
+  auto run = run_cli({"queue-status", "--queue", url, "--name", "tls"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("TLS handshake failed"), std::string::npos) << run.err;
+  const std::vector<std::string> where{"--queue", url, "--name", "tls", "--queue-cacert", r.cert()};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), where.begin(), where.end());
+    return run_cli(args);
+  };
+  run = with({"enqueue", file.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  run = with({"work", "-q"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  run = with({"collect", "-f", "jsonl"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto records = parse_records(run.out, true);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["price"], "19.99");
 }
 
 }  // namespace

@@ -154,10 +154,13 @@ class worker final : public job_source, public record_sink {
 // Lua script, with the pace and pauses the workers learned.
 class cluster_gate final : public host_gate {
  public:
-  explicit cluster_gate(const queue_ref& q);
+  // `slot_hold`: the longest a shared in-flight slot stays taken (a worker that dies
+  // holding one frees it then): longer than any request may take.
+  cluster_gate(const queue_ref& q, std::chrono::milliseconds slot_hold);
   ~cluster_gate() override;
-  void reserve(const std::string& host, std::chrono::microseconds gap,
-               std::function<void(std::chrono::milliseconds)> ready) override;
+  void reserve(const std::string& host, std::chrono::microseconds gap, std::size_t in_flight_limit,
+               std::function<void(gate_pass)> ready) override;
+  void release(const std::string& host, const std::string& slot) override;
   void learned(const std::string& host, double rate, std::chrono::milliseconds pause) override;
 
   struct impl;
