@@ -285,8 +285,20 @@ bool worker::impl::drained() {
   const auto r = reading([&](redis::connection& c) {
     return c.command({"XPENDING", k.jobs, std::string(group)});
   });
-  if (r.is_error() || r.elements.empty()) return true;
-  return r.elements[0].as_integer() == 0;
+  if (!r.is_error() && !r.elements.empty() && r.elements[0].as_integer() != 0) return false;
+  // Nothing pending: but an entry handed back (acknowledged and added again, in one
+  // transaction) after the last read is undelivered now. One more read, not blocking.
+  const auto again = reading([&](redis::connection& c) {
+    return c.command({"XREADGROUP", "GROUP", std::string(group), consumer, "COUNT",
+                      std::to_string(std::max<std::size_t>(free_room(), 1)), "STREAMS", k.jobs,
+                      ">"});
+  });
+  std::size_t got = 0;
+  for (const auto& stream : again.elements)
+    if (stream.elements.size() == 2) got += take(stream.elements[1], {});
+  std::lock_guard lock(mutex);
+  stats.delivered += got;
+  return got == 0 && held.empty();
 }
 
 // While this worker holds `prefetch` entries, reads none; leases are renewed meanwhile.
