@@ -13,6 +13,19 @@ _pricescrape_options_extract="-h --help -f --format --base-url --explain -v --ve
   -q --quiet --log-format --color"
 _pricescrape_options_parse_price="-h --help --currency-hint --decimal-separator"
 _pricescrape_options_history="-h --help --state -f --format"
+# The work queue (issue 13). Every one of them needs --queue (or PRICESCRAPE_QUEUE).
+_pricescrape_options_queue="-h --help --queue --name --queue-cacert"
+_pricescrape_options_enqueue="$_pricescrape_options_queue --replace"
+_pricescrape_options_collect="$_pricescrape_options_queue -o --output -f --format --follow"
+_pricescrape_options_queue_status=$_pricescrape_options_queue
+# work falls through to the main command, so the options that shape fetching apply after
+# it; those about output, state, sharding and the run's end (-o, -f, --state, --stats,
+# --max-errors, ...) are refused or ignored by a worker, so they are not offered.
+_pricescrape_options_work="$_pricescrape_options_queue --lease --max-deliveries --follow
+  --config --color -c --concurrency --per-host --timeout --connect-timeout --max-redirects
+  --max-body -A --user-agent -H --header --cacert -k --insecure --allow-downgrade
+  --politeness --rate --delay --jitter --robots --retries --retry-after-cap -v --verbose
+  -q --quiet --log-format --proxy --noproxy"
 
 # Options followed by a value (the next word is not a subcommand or INPUT).
 _pricescrape_takes_value() {
@@ -22,7 +35,7 @@ _pricescrape_takes_value() {
       --cacert | --politeness | --rate | --delay | --retries | --retry-after-cap | \
       --log-format | --max-errors | --stats | --state | --min-change | --base-url | \
       --currency-hint | --decimal-separator | --config | --color | --proxy | --noproxy | \
-      --shard)
+      --shard | --queue | --name | --queue-cacert | --lease | --max-deliveries)
       return 0
       ;;
   esac
@@ -56,7 +69,7 @@ _pricescrape() {
       continue
     fi
     case $word in
-      extract | parse-price | history)
+      extract | parse-price | history | enqueue | work | collect | queue-status)
         cmd=$word
         break
         ;;
@@ -93,7 +106,7 @@ _pricescrape() {
       _pricescrape_files "$cur"
       return 0
       ;;
-    -o | --output | --cacert | --state | --config)
+    -o | --output | --cacert | --state | --config | --queue-cacert)
       _pricescrape_files "$cur"
       return 0
       ;;
@@ -106,6 +119,10 @@ _pricescrape() {
     extract) options=$_pricescrape_options_extract ;;
     parse-price) options=$_pricescrape_options_parse_price ;;
     history) options=$_pricescrape_options_history ;;
+    enqueue) options=$_pricescrape_options_enqueue ;;
+    work) options=$_pricescrape_options_work ;;
+    collect) options=$_pricescrape_options_collect ;;
+    queue-status) options=$_pricescrape_options_queue_status ;;
     *) options=$_pricescrape_options_main ;;
   esac
   if [[ $cur == -* ]]; then
@@ -114,10 +131,12 @@ _pricescrape() {
   fi
   case $cmd in
     "")  # INPUT (a file of URLs, or - for stdin) or a subcommand
-      COMPREPLY=($(compgen -W "extract parse-price history" -- "$cur"))
+      COMPREPLY=($(compgen -W "extract parse-price history enqueue work collect queue-status" \
+        -- "$cur"))
       _pricescrape_files "$cur"
       ;;
     extract) _pricescrape_files "$cur" ;;  # saved pages
+    enqueue) _pricescrape_files "$cur" ;;  # a file of URLs (or - for stdin)
   esac
   return 0
 }

@@ -56,10 +56,11 @@ expect_bash() {  # EXPECTED-LINES WORDS...
   got=$(complete_bash "$@")
   [[ $got == "$expected" ]] || fail "bash: '$*' completed to [$(echo $got)], not [$(echo $expected)]"
 }
-# The long options offered are exactly those of the matching --help.
+# The long options offered are exactly those of the matching --help (after work, with the
+# main options that shape fetching: see completed_long_options).
 expect_bash "$main_options" pricescrape "--"
 for sub in $subcommands; do
-  expect_bash "$(help_long_options "$bin" "$sub")" pricescrape "$sub" "--"
+  expect_bash "$(completed_long_options "$bin" "$sub")" pricescrape "$sub" "--"
 done
 expect_bash "$main_options" pricescrape -o extract "--"  # extract is -o's value here
 expect_bash $'--explain' pricescrape -c 4 extract --exp
@@ -68,6 +69,19 @@ expect_bash $'csv\njson\njsonl' pricescrape -f ""
 expect_bash $'csv\njson\njsonl' pricescrape --format = ""
 expect_bash $'jsonl' pricescrape --format = jsonl
 expect_bash $'csv\njsonl' pricescrape history -f ""
+expect_bash $'csv\njson\njsonl' pricescrape collect -f ""
+expect_bash $'csv\njson\njsonl' pricescrape collect --queue redis://q:6379 --format = ""
+expect_bash $'--max-deliveries' pricescrape work --queue redis://q --max-d
+expect_bash $'--cacert' pricescrape work -c 4 --cac  # the main options apply after work
+expect_bash $'adaptive\nfixed\noff' pricescrape work --politeness ""
+expect_bash "" pricescrape work --output  # refused after work: not offered
+expect_bash $'urls.txt' pricescrape enqueue --replace u
+expect_bash $'urls.txt' pricescrape collect -o u
+expect_bash $'urls.txt' pricescrape queue-status --queue-cacert u
+expect_bash "" pricescrape enqueue --queue ""
+expect_bash "" pricescrape work --lease ""
+expect_bash $'queue-status' pricescrape qu
+expect_bash $'work' pricescrape -c 4 w
 expect_bash $'json\ntext' pricescrape --log-format ""
 expect_bash $'examples-urls.txt\nextract' pricescrape ex
 expect_bash $'urls.txt' pricescrape -o u
@@ -80,11 +94,13 @@ if command -v zsh >/dev/null; then
   zsh -n "$dir/_pricescrape" || fail "zsh -n _pricescrape"
   # One zsh session completes every line (compinit is slow); then each line's candidates.
   zsh_lines=("pricescrape --" "pricescrape --politeness " "pricescrape history -f "
-    "pricescrape ex")
-  zsh_expected=("$main_options" $'adaptive\nfixed\noff' $'csv\njsonl' $'examples-urls.txt\nextract')
+    "pricescrape ex" "pricescrape collect -f " "pricescrape work --politeness "
+    "pricescrape enqueue u" "pricescrape qu")
+  zsh_expected=("$main_options" $'adaptive\nfixed\noff' $'csv\njsonl' $'examples-urls.txt\nextract'
+    $'csv\njson\njsonl' $'adaptive\nfixed\noff' $'urls.txt' $'queue-status')
   for sub in $subcommands; do
     zsh_lines+=("pricescrape $sub --")
-    zsh_expected+=("$(help_long_options "$bin" "$sub")")
+    zsh_expected+=("$(completed_long_options "$bin" "$sub")")
   done
   HOME=$work timeout 120 zsh -f "$here/zsh_complete.zsh" "$dir" "${zsh_lines[@]}" >"$work/zsh.out" ||
     fail "zsh: the completion session failed or hung"
@@ -115,10 +131,14 @@ if command -v fish >/dev/null; then
   }
   expect_fish "$main_options" "pricescrape --"
   for sub in $subcommands; do
-    expect_fish "$(help_long_options "$bin" "$sub")" "pricescrape $sub --"
+    expect_fish "$(completed_long_options "$bin" "$sub")" "pricescrape $sub --"
   done
   expect_fish $'adaptive\nfixed\noff' "pricescrape --politeness "
   expect_fish $'csv\njsonl' "pricescrape history --format "
+  expect_fish $'csv\njson\njsonl' "pricescrape collect --format "
+  expect_fish $'adaptive\nfixed\noff' "pricescrape work --politeness "
+  expect_fish $'urls.txt' "pricescrape enqueue u"
+  expect_fish $'queue-status' "pricescrape qu"
   echo "fish: syntax and completions checked"
 else
   echo "SKIP: fish not installed, pricescrape.fish not run (options were checked)"

@@ -18,7 +18,7 @@ help_long_options() {  # BINARY [SUBCOMMAND]
 # parsers here (and cmake/man-help.sh) need to follow it.
 check_subcommands_found() {  # SUBCOMMANDS (as help_subcommands printed them)
   local sub
-  for sub in extract parse-price history; do
+  for sub in extract parse-price history enqueue work collect queue-status; do
     grep -qx -- "$sub" <<<"$1" || fail "subcommand $sub not found in --help's Subcommands: block"
   done
 }
@@ -26,4 +26,19 @@ check_subcommands_found() {  # SUBCOMMANDS (as help_subcommands printed them)
 fail() {
   echo "FAIL: $*" >&2
   failures=$((failures + 1))
+}
+
+# The long options a completion offers after SUBCOMMAND (none: the main command): those of
+# its --help, and for work (which falls through to the main command) the main options
+# that shape fetching too; those a worker refuses or ignores (output, state, sharding,
+# the run's end) are left out.
+completed_long_options() {  # BINARY [SUBCOMMAND]
+  if [[ ${2-} != work ]]; then
+    help_long_options "$@"
+    return
+  fi
+  {
+    help_long_options "$1" work
+    help_long_options "$1" | grep -vxE -- '--(version|format|output|state|resume|only-changed|skip-new|skip-failed|min-change|stats|max-errors|no-progress|profile|csv-safe|shard)'
+  } | sort -u
 }
