@@ -301,14 +301,17 @@ bool worker::impl::drained() {
   return got == 0 && held.empty();
 }
 
-// While this worker holds `prefetch` entries, reads none; leases are renewed meanwhile.
+// Reads again only when a quarter of `prefetch` is free, so entries come in batches
+// rather than one round trip per finished job; leases are renewed meanwhile.
 void worker::impl::wait_for_room() {
+  const std::size_t batch = std::max<std::size_t>(1, opt.prefetch / 4);
+  auto has_room = [&] { return closing || held.size() + batch <= opt.prefetch; };
   for (;;) {
     {
       std::unique_lock lock(mutex);
-      if (closing || held.size() < opt.prefetch) return;
-      room.wait_for(lock, block, [this] { return closing || held.size() < opt.prefetch; });
-      if (closing || held.size() < opt.prefetch) return;
+      if (has_room()) return;
+      room.wait_for(lock, block, has_room);
+      if (has_room()) return;
     }
     if (steady::now() >= next_renew) {
       renew_leases();
