@@ -99,15 +99,11 @@ reply from_hiredis(const redisReply* r) {
       out.integer = r->integer;
       break;
     case REDIS_REPLY_STRING:
-      out.kind = reply::type::string;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_STATUS:
-      out.kind = reply::type::status;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_ERROR:
-      out.kind = reply::type::error;
+      out.kind = r->type == REDIS_REPLY_STRING   ? reply::type::string
+                 : r->type == REDIS_REPLY_STATUS ? reply::type::status
+                                                 : reply::type::error;
       out.str.assign(r->str, r->len);
       break;
     case REDIS_REPLY_ARRAY:

@@ -643,19 +643,7 @@ TEST(CliLimits, ConcurrencyAboveTheSoftFileLimitWorks) {
 pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
   std::vector<std::string> argv{PRICESCRAPE_CLI};
   argv.insert(argv.end(), args.begin(), args.end());
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> raw;
-  for (auto& a : argv) raw.push_back(a.data());
-  raw.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  EXPECT_EQ(rc, 0) << std::strerror(rc);
-  return pid;
+  return spawn_to_files(argv, out.string(), err.string());
 }
 
 std::string slurp(const fs::path& path) {

@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,8 +23,6 @@
 #include <regex>
 #include <set>
 #include <thread>
-
-extern char** environ;
 
 namespace pricescrape::testing {
 namespace {
@@ -54,17 +51,7 @@ class child {
   child(const std::vector<std::string>& argv, const std::string& tag) {
     out_ = temp_dir() / (tag + ".out");
     err_ = temp_dir() / (tag + ".err");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+    pid_ = spawn_to_files(argv, out_.string(), err_.string());
   }
   ~child() {
     if (pid_ > 0) {

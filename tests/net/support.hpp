@@ -82,6 +82,12 @@ process_result run_cli(const std::vector<std::string>& args, const std::string& 
                        std::chrono::milliseconds signal_after = std::chrono::milliseconds(0),
                        int signal_count = 1);
 
+// Starts `argv` with stdin from /dev/null and stdout and stderr written to the files
+// `out` and `err` (created or truncated), for tests that watch a process while it
+// runs. Throws when it cannot start.
+int spawn_to_files(const std::vector<std::string>& argv, const std::string& out,
+                   const std::string& err);
+
 // run_cli under `prlimit --nofile=N:N`: soft and hard limit both N, so the binary cannot
 // raise its way out of file-descriptor exhaustion.
 process_result run_cli_with_fd_limit(int nofile, const std::vector<std::string>& args,
