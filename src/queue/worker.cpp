@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <charconv>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
 namespace pricescrape::queue {
@@ -18,8 +19,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// A handed-back entry's idle time: longer than any lease, so the next reclaim takes it.
-constexpr std::string_view handed_back_idle = "1000000000";
+// How long a flush waits for more records to join it.
+constexpr std::chrono::milliseconds flush_linger{10};
 
 std::string default_consumer() {
   char host[256] = {};
@@ -82,8 +83,10 @@ struct worker::impl {
         consumer(opt.consumer.empty() ? default_consumer() : opt.consumer),
         out(q.where, "queue " + q.name + " (results)") {
     if (opt.prefetch == 0) opt.prefetch = 1;
+    // A blocking read's wait: short, so a worker whose own last jobs finished sees the
+    // queue drained soon after; a quarter of the lease at most, so leases are renewed.
     block = std::min<std::chrono::milliseconds>(
-        1000ms, std::max<std::chrono::milliseconds>(opt.lease / 4, 50ms));
+        200ms, std::max<std::chrono::milliseconds>(opt.lease / 4, 50ms));
   }
 
   queue_ref ref;
@@ -169,13 +172,13 @@ struct worker::impl {
     return taken;
   }
 
-  std::size_t read_new(std::size_t count) {
-    const auto r = reading([&](redis::connection& c) {
-      return c.command(
-          {"XREADGROUP", "GROUP", std::string(group), consumer, "COUNT", std::to_string(count),
-           "BLOCK", std::to_string(block.count()), "STREAMS", k.jobs, ">"},
-          block + 10s);
-    });
+  // New entries, at most `count`; waits up to `block` for some when `wait` is set.
+  std::size_t read_new(std::size_t count, bool wait) {
+    redis::command_args read{"XREADGROUP", "GROUP", std::string(group),
+                             consumer,     "COUNT", std::to_string(count)};
+    if (wait) read.insert(read.end(), {"BLOCK", std::to_string(block.count())});
+    read.insert(read.end(), {"STREAMS", k.jobs, ">"});
+    const auto r = reading([&](redis::connection& c) { return c.command(read, block + 10s); });
     if (r.is_error()) throw queue_error("reading jobs from queue '" + ref.name + "': " + r.str);
     std::size_t got = 0;
     for (const auto& stream : r.elements)
@@ -345,8 +348,10 @@ std::optional<job> worker::impl::next() {
       next_reclaim = now + std::max<std::chrono::milliseconds>(opt.lease / 2, 100ms);
       if (!buffer.empty()) continue;
     }
-    if (read_new(room_left) > 0) continue;
+    // The queue's end is found without waiting out a blocking read.
+    if (read_new(room_left, false) > 0) continue;
     if (!opt.follow && drained()) return std::nullopt;
+    read_new(room_left, true);
   }
 }
 
@@ -377,6 +382,9 @@ void worker::impl::post_flush() {
   auto batch = std::make_shared<std::vector<std::pair<entry, output::record>>>();
   out.post({[this, batch](redis::connection& c) {
               if (batch->empty()) {
+                // A moment for more records to join: one transaction carries several
+                // rather than one per finished job.
+                std::this_thread::sleep_for(flush_linger);
                 std::lock_guard lock(mutex);
                 batch->swap(outbox);
                 flush_posted = false;
