@@ -18,6 +18,9 @@ pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(libidn2 REQUIRED IMPORTED_TARGET libidn2)
 # The state store (`--state`): SQLite, Debian 12's libsqlite3-dev (3.40).
 find_package(SQLite3 3.37 REQUIRED)
+# The work queue's Redis protocol (command formatting, reply parsing): Debian 12's
+# libhiredis-dev (0.14); the socket, deadlines and TLS are ours (hiredis 0.14 has no TLS).
+pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
 if(PRICESCRAPE_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

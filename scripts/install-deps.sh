@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-url1.81-dev
   libgumbo-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libssl-dev zlib1g-dev libbrotli-dev libdeflate-dev libsqlite3-dev libidn2-dev
+  libssl-dev zlib1g-dev libbrotli-dev libdeflate-dev libsqlite3-dev libidn2-dev libhiredis-dev redis-server
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
   openssl ca-certificates python3 curl help2man dpkg-dev groff-base

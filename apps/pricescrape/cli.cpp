@@ -542,6 +542,11 @@ parsed parse_command_line(int argc, char** argv) {
                  "Force the decimal separator: '.', ',' or '€'")
       ->type_name("CHAR")
       ->check(one_of({".", ",", "€"}));
+  // --- Work queue on Redis (issue 13): enqueue, work, collect, queue-status ---------
+  queue_run queued;
+  queue_parsers queue_subs;
+  add_queue_commands(app, queue_subs, queued.queue);
+  // ---------------------------------------------------------------------------------
   // The main command's examples and exit codes are not the subcommands'.
   for (auto* each : {sub, pp, history_sub}) each->footer("");
   name_environment(app);
@@ -572,7 +577,8 @@ parsed parse_command_line(int argc, char** argv) {
     return usage_error(e.what());
   }
 
-  for (const CLI::App* chosen : {sub, pp, history_sub}) {
+  for (const CLI::App* chosen :
+       {sub, pp, history_sub, queue_subs.enqueue, queue_subs.collect, queue_subs.status}) {
     if (!*chosen || app.count("INPUT") == 0) continue;
     const int at = position_of(argc, argv, chosen->get_name());
     if (position_of_value(argc, argv, scrape.input, 1) < at)
@@ -594,6 +600,17 @@ parsed parse_command_line(int argc, char** argv) {
     history.format = *output::parse_format(history_format);
     history.color = main_color;
     return history;
+  }
+  const bool working = queue_subs.work->parsed();
+  if (*queue_subs.enqueue || *queue_subs.collect || *queue_subs.status || working) {
+    if (auto problem = finish_queue_command(queue_subs, queued.queue)) return usage_error(*problem);
+    if (working && app.count("INPUT") > 0)
+      return usage_error("work reads its URLs from the queue: unexpected argument '" +
+                         scrape.input + "' (enqueue it)");
+  }
+  if (*queue_subs.enqueue || *queue_subs.collect || *queue_subs.status) {
+    finish_common(queued.scrape.common, common, app, common);
+    return queued;
   }
   if (*sub) {
     finish_common(extract.common, x_common, *sub, common);
@@ -653,6 +670,14 @@ parsed parse_command_line(int argc, char** argv) {
     if (const auto by_name = output::format_for_path(*scrape.output)) scrape.format = *by_name;
   }
   // ---------------------------------------------------------------------------------
+  if (working) {
+    if (scrape.nightly.state || scrape.output || app.count("--format") > 0)
+      return usage_error(
+          "work stores its records in the queue: --state, -o and -f are not for it "
+          "(collect writes the output)");
+    queued.scrape = std::move(scrape);
+    return queued;
+  }
   return scrape;
 }
 

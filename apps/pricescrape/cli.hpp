@@ -3,6 +3,7 @@
 
 #include "history.hpp"
 #include "nightly.hpp"
+#include "queue.hpp"
 #include "words.hpp"
 
 #include <pricescrape/engine.hpp>
@@ -50,10 +51,16 @@ struct parse_price_command {
   color_choice color = color_choice::automatic;  // the main command's --color
 };
 
+// A work-queue command, with the scraping options `work` runs under.
+struct queue_run {
+  queue_command queue;
+  scrape_command scrape;
+};
+
 // What main should do: run a command, or exit now with a code (help, version, errors:
 // the message is already printed).
-using parsed =
-    std::variant<scrape_command, extract_command, parse_price_command, history_command, int>;
+using parsed = std::variant<scrape_command, extract_command, parse_price_command, history_command,
+                            queue_run, int>;
 
 parsed parse_command_line(int argc, char** argv);
 

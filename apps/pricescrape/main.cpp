@@ -476,6 +476,11 @@ int main(int argc, char** argv) {
       cli::setup_logging({.color = history->color});
       return run_history(*history);
     }
+    if (auto* queued = std::get_if<cli::queue_run>(&parsed)) {
+      cli::setup_logging(queued->scrape.common);
+      if (queued->queue.what == cli::queue_action::work) log_fd_limit(queued->scrape.engine);
+      return cli::run_queue_command(queued->queue, queued->scrape);
+    }
     if (auto* pp = std::get_if<cli::parse_price_command>(&parsed)) {
       cli::setup_logging({.color = pp->color});
       return run_parse_price(*pp);

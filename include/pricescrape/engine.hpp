@@ -5,6 +5,7 @@
 #include <pricescrape/error.hpp>
 #include <pricescrape/extract/extractor.hpp>
 #include <pricescrape/fetch_hooks.hpp>
+#include <pricescrape/host_gate.hpp>
 #include <pricescrape/http/client.hpp>
 #include <pricescrape/job_source.hpp>
 #include <pricescrape/output/record.hpp>
@@ -81,6 +82,7 @@ struct engine_options {
   std::size_t reorder_window = 0;
   bool handle_signals = true;    // SIGINT/SIGTERM stop the batch (off in tests)
   fetch_hooks* hooks = nullptr;  // conditional requests and change annotation (--state)
+  host_gate* gate = nullptr;     // per-host pacing shared with other workers (a work queue)
   http::client_options http;
   politeness_options politeness;
 };

@@ -73,7 +73,7 @@ attempt_context::attempt_context(const engine_options& opts, asio::any_io_execut
                                  std::size_t body_slots)
     : options(opts),
       client(ex, opts.http),
-      sched(ex, opts.concurrency, body_slots, host_settings_for(opts)) {}
+      sched(ex, opts.concurrency, body_slots, host_settings_for(opts), opts.gate) {}
 
 host_settings host_settings_for(const engine_options& o) {
   const auto& p = o.politeness;

@@ -1,5 +1,10 @@
 #include "engine/scheduler.hpp"
 
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+
+#include <memory>
 #include <random>
 
 namespace pricescrape::engine {
@@ -10,6 +15,42 @@ using steady = std::chrono::steady_clock;
 
 scrape_error cancelled_before_sending() {
   return {error_kind::cancelled, "cancelled before the request was sent"};
+}
+
+// Starts the gate's reservation; its answer is posted to the io thread on an executor
+// that counts as outstanding work. A named type: g++ 12 mishandles lambda temporaries
+// in co_await.
+struct gate_initiation {
+  host_gate* gate;
+  const std::string* host;
+  std::chrono::microseconds gap;
+  asio::any_io_executor io;
+
+  template <class Handler>
+  void operator()(Handler handler) const {
+    auto held = std::make_shared<Handler>(std::move(handler));
+    auto tracked = asio::prefer(io, asio::execution::outstanding_work.tracked);
+    gate->reserve(*host, gap, [held, tracked](std::chrono::milliseconds wait) {
+      asio::post(tracked, [held, wait]() mutable { (*held)(wait); });
+    });
+  }
+};
+
+// The host's own gap between sends: what its pace allows.
+std::chrono::microseconds own_gap(const host_controller& c) {
+  const double rate = c.rate();
+  if (rate <= 0) return std::chrono::microseconds(0);
+  return std::chrono::microseconds(static_cast<std::int64_t>(1e6 / rate));
+}
+
+// When the gate lets this process send to `h` next (shared with other workers).
+asio::awaitable<time_point> reserve_at_gate(host_gate& gate, const host_policy& h) {
+  const auto io = co_await asio::this_coro::executor;
+  const gate_initiation start{&gate, &h.key, own_gap(h.controller), io};
+  const std::chrono::milliseconds wait =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::chrono::milliseconds)>(
+          start, asio::use_awaitable);
+  co_return steady::now() + wait;
 }
 
 }  // namespace
@@ -27,11 +68,12 @@ host_policy::host_policy(std::string host_key, const host_settings& settings,
       rules(robots_rules::allow_all()) {}
 
 scheduler::scheduler(asio::any_io_executor ex, std::size_t concurrency, std::size_t bodies,
-                     host_settings settings)
+                     host_settings settings, host_gate* gate)
     : ex_(ex),
       global_(ex, concurrency),
       bodies_(ex, bodies),
       settings_(settings),
+      gate_(gate),
       next_seed_(std::random_device{}()) {}
 
 host_policy& scheduler::host(const std::string& key) {
@@ -79,6 +121,7 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t in
     if (!co_await h.waiting.sleep_until(not_before)) co_return cancelled_before_sending();
   }
   admission_queue::place place(h.queue, index, ex_);
+  bool reserved = false;
   for (;;) {
     if (stopping_) co_return cancelled_before_sending();
     if (!place.is_head()) {
@@ -90,6 +133,16 @@ asio::awaitable<outcome<ticket>> scheduler::admit(host_policy& h, std::size_t in
     if (d.what != decision::action::send) {
       const auto until = d.what == decision::action::wait_until ? d.until : time_point::max();
       if (!co_await place.sleep_until(until)) co_return cancelled_before_sending();
+      continue;
+    }
+    if (gate_ && !reserved) {
+      // Other workers share the host's pace: wait for this process's turn, then ask the
+      // host again (a pause may have started meanwhile). One reservation per request.
+      reserved = true;
+      const auto turn = co_await reserve_at_gate(*gate_, h);
+      while (steady::now() < turn) {
+        if (!co_await place.sleep_until(turn)) co_return cancelled_before_sending();
+      }
       continue;
     }
     // The host says go: take the slots, which may mean waiting behind other hosts'
@@ -117,8 +170,16 @@ asio::awaitable<outcome<slot_guard>> scheduler::global_slot() {
 }
 
 host_change scheduler::finished(host_policy& h, const attempt_outcome& outcome) {
-  auto change = h.controller.finished(steady::now(), outcome);
+  const auto now = steady::now();
+  auto change = h.controller.finished(now, outcome);
   h.queue.wake_head();
+  if (gate_ && (change.rate_changed || change.paused)) {
+    const auto pause =
+        change.paused
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(change.paused_until - now)
+            : std::chrono::milliseconds(0);
+    gate_->learned(h.key, change.rate_changed ? change.new_rate : h.controller.rate(), pause);
+  }
   return change;
 }
 

@@ -9,6 +9,7 @@
 #include "engine/robots.hpp"
 
 #include <pricescrape/engine.hpp>
+#include <pricescrape/host_gate.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -80,7 +81,7 @@ class scheduler {
   // `concurrency` requests in flight at most; `bodies` pages between fetch and the end
   // of their extraction at most.
   scheduler(asio::any_io_executor ex, std::size_t concurrency, std::size_t bodies,
-            host_settings settings);
+            host_settings settings, host_gate* gate = nullptr);
 
   // The host's policy, made on first use; it lives as long as the batch.
   host_policy& host(const std::string& key);
@@ -109,6 +110,7 @@ class scheduler {
   async_semaphore global_;
   async_semaphore bodies_;
   host_settings settings_;
+  host_gate* gate_;  // pacing shared with other workers (a work queue), or null
   std::map<std::string, std::unique_ptr<host_policy>> hosts_;
   std::uint64_t next_seed_;
   bool stopping_ = false;

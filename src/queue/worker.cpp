@@ -1,0 +1,482 @@
+// A worker's side of the queue: entries in (the engine's reader thread), records and
+// acknowledgements out (a lane thread), leases kept and dead workers' entries reclaimed.
+#include "queue/keys.hpp"
+
+#include <pricescrape/url_source.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+#include <charconv>
+#include <random>
+#include <unordered_map>
+
+namespace pricescrape::queue {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// A handed-back entry's idle time: longer than any lease, so the next reclaim takes it.
+constexpr std::string_view handed_back_idle = "1000000000";
+
+std::string default_consumer() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::random_device rd;
+  return std::string(host) + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 100000);
+}
+
+// Failures another try (here or on another worker, maybe another address) may cure.
+bool is_transient(const output::record& r) {
+  if (!r.error) return false;
+  switch (r.error->kind) {
+    case error_kind::dns:
+    case error_kind::connect:
+    case error_kind::timeout:
+    case error_kind::rate_limited:
+    case error_kind::blocked:
+    case error_kind::cancelled:
+    case error_kind::internal:
+    case error_kind::proxy:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct entry {
+  std::string id;
+  std::string url;
+};
+
+std::optional<std::size_t> parse_index(std::string_view text) {
+  std::size_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
+job job_of(std::size_t index, const redis::reply& fields) {
+  const auto url = field(fields, "u");
+  const auto invalid = field(fields, "x");
+  if (invalid.empty()) return make_job(index, url);
+  job j;
+  j.index = index;
+  j.url = url;
+  j.invalid = scrape_error{error_kind::invalid_url, invalid};
+  return j;
+}
+
+}  // namespace
+
+struct worker::impl {
+  impl(const queue_ref& q, worker_options o)
+      : ref(q),
+        opt(std::move(o)),
+        k(q.name),
+        consumer(opt.consumer.empty() ? default_consumer() : opt.consumer),
+        out(q.where, "queue " + q.name + " (results)") {
+    if (opt.prefetch == 0) opt.prefetch = 1;
+    block = std::min<std::chrono::milliseconds>(
+        1000ms, std::max<std::chrono::milliseconds>(opt.lease / 4, 50ms));
+  }
+
+  queue_ref ref;
+  worker_options opt;
+  keys k;
+  std::string consumer;
+  std::chrono::milliseconds block{1000};
+
+  // Reader side (the engine's reader thread; close() after the batch).
+  std::mutex reader_mutex;
+  std::unique_ptr<redis::connection> in;
+  std::deque<job> buffer;
+  steady::time_point next_renew{};
+  steady::time_point next_reclaim{};
+  bool failed = false;
+
+  // Shared with the io thread and the lane.
+  mutable std::mutex mutex;
+  std::condition_variable room;
+  std::unordered_map<std::size_t, entry> held;  // index -> read, not finished
+  std::vector<std::pair<entry, output::record>> outbox;
+  bool flush_posted = false;
+  bool closing = false;
+  worker_stats stats;
+
+  redis::lane out;
+
+  // --- reading --------------------------------------------------------------------
+  struct stopping {};  // close() began while Redis was unreachable: read no more
+
+  bool is_closing() const {
+    std::lock_guard lock(mutex);
+    return closing;
+  }
+
+  // `fn` on the reader's connection, reconnecting with backoff while Redis is away.
+  template <class Fn>
+  auto reading(Fn&& fn) {
+    std::size_t failures = 0;
+    for (;;) {
+      try {
+        if (!in) in = std::make_unique<redis::connection>(ref.where);
+        return fn(*in);
+      } catch (const redis::connection_error& e) {
+        in.reset();
+        if (is_closing()) throw stopping{};
+        retry_pause(e.what(), ++failures, 0);
+      }
+    }
+  }
+
+  std::size_t free_room() {
+    std::lock_guard lock(mutex);
+    return held.size() >= opt.prefetch ? 0 : opt.prefetch - held.size();
+  }
+
+  // Takes entries (from XREADGROUP or XAUTOCLAIM) into the buffer; an index this worker
+  // holds already (its own entry reclaimed) is not run twice.
+  void take(const redis::reply& entries) {
+    for (const auto& e : entries.elements) {
+      if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
+      const auto index = parse_index(field(e.elements[1], "i"));
+      if (!index) continue;  // not a job of ours
+      std::lock_guard lock(mutex);
+      if (held.count(*index)) continue;
+      held[*index] = entry{e.elements[0].str, field(e.elements[1], "u")};
+      buffer.push_back(job_of(*index, e.elements[1]));
+    }
+  }
+
+  std::size_t read_new(std::size_t count) {
+    const auto r = reading([&](redis::connection& c) {
+      return c.command(
+          {"XREADGROUP", "GROUP", std::string(group), consumer, "COUNT", std::to_string(count),
+           "BLOCK", std::to_string(block.count()), "STREAMS", k.jobs, ">"},
+          block + 10s);
+    });
+    if (r.is_error()) throw queue_error("reading jobs from queue '" + ref.name + "': " + r.str);
+    const auto before = buffer.size();
+    for (const auto& stream : r.elements)
+      if (stream.elements.size() == 2) take(stream.elements[1]);
+    const auto got = buffer.size() - before;
+    std::lock_guard lock(mutex);
+    stats.delivered += got;
+    return got;
+  }
+
+  // Keeps this worker's entries from looking abandoned: claiming them again resets
+  // their idle time (JUSTID: the delivery count stays).
+  void renew_leases() {
+    redis::command_args claim{"XCLAIM", k.jobs, std::string(group), consumer, "0"};
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& [index, e] : held) claim.push_back(e.id);
+    }
+    if (claim.size() == 5) return;
+    claim.push_back("JUSTID");
+    reading([&](redis::connection& c) { return expect_ok(c.command(claim), "renewing leases"); });
+  }
+
+  void reclaim(std::size_t count);
+  void dead_letter(const std::string& id, std::size_t index, const std::string& url,
+                   long long deliveries, const std::string& last_failure);
+  bool drained();
+  void wait_for_room();
+  std::optional<job> next();
+
+  // --- writing --------------------------------------------------------------------
+  void post_flush();
+  void send(const std::vector<std::pair<entry, output::record>>& batch, redis::connection& c);
+  void hand_back(const std::vector<entry>& entries, const std::vector<output::record>& failures);
+};
+
+void worker::impl::reclaim(std::size_t count) {
+  const auto r = reading([&](redis::connection& c) {
+    return c.command({"XAUTOCLAIM", k.jobs, std::string(group), consumer,
+                      std::to_string(opt.lease.count()), "0-0", "COUNT", std::to_string(count)});
+  });
+  if (r.is_error() || r.elements.size() < 2 || r.elements[1].elements.empty()) return;
+  const auto& claimed = r.elements[1];
+  // Each entry's delivery count and last failure, in one round trip.
+  std::vector<redis::command_args> ask;
+  for (const auto& e : claimed.elements) {
+    if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
+    const auto& id = e.elements[0].str;
+    ask.push_back({"XPENDING", k.jobs, std::string(group), id, id, "1"});
+    ask.push_back({"HGET", k.errors, field(e.elements[1], "i")});
+  }
+  const auto info = reading([&](redis::connection& c) { return c.pipeline(ask); });
+  redis::reply keep{redis::reply::type::array, 0, {}, {}};
+  std::size_t n = 0;
+  for (const auto& e : claimed.elements) {
+    if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
+    const auto& pending = info[2 * n];
+    const auto& last = info[2 * n + 1];
+    ++n;
+    long long deliveries = 1;
+    if (!pending.elements.empty() && pending.elements[0].elements.size() >= 4)
+      deliveries = pending.elements[0].elements[3].as_integer(1);
+    const auto index = parse_index(field(e.elements[1], "i"));
+    if (index && deliveries > opt.max_deliveries) {
+      dead_letter(e.elements[0].str, *index, field(e.elements[1], "u"), deliveries - 1, last.str);
+      continue;
+    }
+    keep.elements.push_back(e);
+  }
+  const auto before = buffer.size();
+  take(keep);
+  std::lock_guard lock(mutex);
+  stats.reclaimed += buffer.size() - before;
+}
+
+// The entry was delivered `deliveries` times and never finished: its last failure (or
+// a note that no worker lived through it) becomes its record, and a copy goes to the
+// dead-letter stream. One transaction with the acknowledgement.
+void worker::impl::dead_letter(const std::string& id, std::size_t index, const std::string& url,
+                               long long deliveries, const std::string& last_failure) {
+  output::record r;
+  if (auto decoded = decode(last_failure)) r = std::move(*decoded);
+  r.index = index;
+  r.url = url;
+  const auto tries = " (gave up after " + std::to_string(deliveries) + " deliveries)";
+  if (r.error)
+    r.error->message += tries;
+  else
+    r.error = scrape_error{error_kind::internal,
+                           "no worker finished this URL" + tries + ": each died or stopped"};
+  const auto encoded = encode(r);
+  reading([&](redis::connection& c) {
+    const auto replies = c.pipeline(
+        {{"MULTI"},
+         {"XADD", k.dead, "*", "i", std::to_string(index), "u", url, "deliveries",
+          std::to_string(deliveries), "error",
+          std::string(to_string(r.error->kind)) + ": " + r.error->message},
+         {"XADD", k.results, "*", "i", std::to_string(index), "w", consumer, "r", encoded},
+         {"SETBIT", k.done, std::to_string(index), "1"},
+         {"XACK", k.jobs, std::string(group), id},
+         {"HDEL", k.errors, std::to_string(index)},
+         {"EXEC"}});
+    return expect_ok(replies.back(), "dead-lettering a job");
+  });
+  spdlog::warn("queue {}: {} goes to the dead-letter stream after {} deliveries: {}", ref.name, url,
+               deliveries, r.error->message);
+  std::lock_guard lock(mutex);
+  ++stats.dead_lettered;
+}
+
+// Nothing undelivered (the read just found none) and nothing pending anywhere.
+bool worker::impl::drained() {
+  {
+    std::lock_guard lock(mutex);
+    if (!held.empty()) return false;
+  }
+  const auto r = reading([&](redis::connection& c) {
+    return c.command({"XPENDING", k.jobs, std::string(group)});
+  });
+  if (r.is_error() || r.elements.empty()) return true;
+  return r.elements[0].as_integer() == 0;
+}
+
+// While this worker holds `prefetch` entries, reads none; leases are renewed meanwhile.
+void worker::impl::wait_for_room() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex);
+      if (closing || held.size() < opt.prefetch) return;
+      room.wait_for(lock, block, [this] { return closing || held.size() < opt.prefetch; });
+      if (closing || held.size() < opt.prefetch) return;
+    }
+    if (steady::now() >= next_renew) {
+      renew_leases();
+      next_renew = steady::now() + opt.lease / 3;
+    }
+  }
+}
+
+std::optional<job> worker::impl::next() {
+  std::lock_guard reader(reader_mutex);
+  for (;;) {
+    {
+      std::lock_guard lock(mutex);
+      if (closing || failed) return std::nullopt;
+    }
+    if (!buffer.empty()) {
+      auto j = std::move(buffer.front());
+      buffer.pop_front();
+      return j;
+    }
+    wait_for_room();
+    const auto now = steady::now();
+    if (now >= next_renew) {
+      renew_leases();
+      next_renew = now + opt.lease / 3;
+    }
+    const auto room_left = free_room();
+    if (room_left == 0) continue;
+    if (now >= next_reclaim) {
+      reclaim(room_left);
+      next_reclaim = now + std::max<std::chrono::milliseconds>(opt.lease / 2, 100ms);
+      if (!buffer.empty()) continue;
+    }
+    if (read_new(room_left) > 0) continue;
+    if (!opt.follow && drained()) return std::nullopt;
+  }
+}
+
+void worker::impl::send(const std::vector<std::pair<entry, output::record>>& batch,
+                        redis::connection& c) {
+  std::vector<redis::command_args> cmds;
+  cmds.push_back({"MULTI"});
+  redis::command_args ack{"XACK", k.jobs, std::string(group)};
+  redis::command_args forget{"HDEL", k.errors};
+  for (const auto& [e, r] : batch) {
+    const auto index = std::to_string(r.index);
+    cmds.push_back({"XADD", k.results, "*", "i", index, "w", consumer, "r", encode(r)});
+    cmds.push_back({"SETBIT", k.done, index, "1"});
+    ack.push_back(e.id);
+    forget.push_back(index);
+  }
+  cmds.push_back(std::move(ack));
+  cmds.push_back(std::move(forget));
+  cmds.push_back({"HINCRBY", k.workers, consumer, std::to_string(batch.size())});
+  cmds.push_back({"EXEC"});
+  const auto replies = c.pipeline(cmds, 30s);
+  expect_ok(replies.back(), "storing records");
+}
+
+// One flush task at a time takes everything put so far; a retry after a lost
+// connection sends the same batch again (collect drops a job's second record).
+void worker::impl::post_flush() {
+  auto batch = std::make_shared<std::vector<std::pair<entry, output::record>>>();
+  out.post({[this, batch](redis::connection& c) {
+              if (batch->empty()) {
+                std::lock_guard lock(mutex);
+                batch->swap(outbox);
+                flush_posted = false;
+              }
+              if (batch->empty()) return;
+              send(*batch, c);
+              std::lock_guard lock(mutex);
+              stats.records_sent += batch->size();
+            },
+            false, nullptr});
+}
+
+// Releases entries for another try at once: their idle time set past any lease (the
+// delivery count stays), and each failure kept as the entry's last one.
+void worker::impl::hand_back(const std::vector<entry>& entries,
+                             const std::vector<output::record>& failures) {
+  if (entries.empty()) return;
+  redis::command_args claim{"XCLAIM", k.jobs, std::string(group), consumer, "0"};
+  for (const auto& e : entries) claim.push_back(e.id);
+  claim.insert(claim.end(), {"IDLE", std::string(handed_back_idle), "JUSTID"});
+  std::vector<redis::command_args> cmds{claim};
+  for (const auto& r : failures)
+    cmds.push_back({"HSET", k.errors, std::to_string(r.index), encode(r)});
+  out.post({[this, cmds, n = entries.size()](redis::connection& c) {
+              for (const auto& r : c.pipeline(cmds)) expect_ok(r, "handing back a job");
+              std::lock_guard lock(mutex);
+              stats.handed_back += n;
+            },
+            false, nullptr});
+}
+
+worker::worker(const queue_ref& q, worker_options options)
+    : impl_(std::make_unique<impl>(q, std::move(options))) {
+  // Fails now, not at the first read, when the queue does not exist.
+  std::unique_ptr<redis::connection> c;
+  with_retry(q.where, c, [&](redis::connection& conn) {
+    if (conn.command({"EXISTS", impl_->k.jobs}).as_integer() == 0)
+      throw queue_error("no queue named '" + q.name + "' at " + q.where.display() +
+                        " (enqueue first)");
+    return 0;
+  });
+}
+
+worker::~worker() = default;
+
+std::optional<job> worker::next() {
+  try {
+    return impl_->next();
+  } catch (const impl::stopping&) {
+    return std::nullopt;
+  } catch (const queue_error& e) {
+    spdlog::error("{}", e.what());
+    std::lock_guard lock(impl_->mutex);
+    impl_->failed = true;
+    return std::nullopt;
+  }
+}
+
+bool worker::read_failed() const noexcept {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failed;
+}
+
+void worker::put(const output::record& r) {
+  auto& w = *impl_;
+  entry e;
+  bool post = false;
+  {
+    std::lock_guard lock(w.mutex);
+    const auto it = w.held.find(r.index);
+    if (it == w.held.end()) return;  // not ours (cannot happen): nothing to acknowledge
+    e = std::move(it->second);
+    w.held.erase(it);
+    if (!is_transient(r)) {
+      w.outbox.emplace_back(std::move(e), r);
+      post = !std::exchange(w.flush_posted, true);
+    }
+  }
+  w.room.notify_all();
+  if (is_transient(r)) {
+    // A stop's cancellations are not failures of the URL: no error is kept for them.
+    const bool keep = r.error->kind != error_kind::cancelled;
+    w.hand_back({e}, keep ? std::vector<output::record>{r} : std::vector<output::record>{});
+  } else if (post) {
+    w.post_flush();
+  }
+}
+
+void worker::finish() {
+  if (!impl_->out.drain(30s))
+    throw output::output_error(
+        "cannot reach Redis at " + impl_->ref.where.display() +
+            ": records not stored; their jobs stay pending for another worker",
+        0);
+}
+
+std::size_t worker::close() {
+  auto& w = *impl_;
+  {
+    std::lock_guard lock(w.mutex);
+    w.closing = true;
+  }
+  w.room.notify_all();
+  std::lock_guard reader(w.reader_mutex);
+  std::vector<entry> left;
+  {
+    std::lock_guard lock(w.mutex);
+    for (auto& [index, e] : w.held) left.push_back(std::move(e));
+    w.held.clear();
+  }
+  w.buffer.clear();
+  w.hand_back(left, {});
+  w.out.drain(10s);
+  return left.size();
+}
+
+const std::string& worker::consumer() const noexcept { return impl_->consumer; }
+
+worker_stats worker::stats() const {
+  std::lock_guard lock(impl_->mutex);
+  auto s = impl_->stats;
+  s.reconnects = impl_->out.reconnects();
+  return s;
+}
+
+}  // namespace pricescrape::queue
