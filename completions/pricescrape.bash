@@ -8,7 +8,7 @@ _pricescrape_options_main="-h --help -V --version --config --color -c --concurre
   -H --header --cacert -k --insecure --allow-downgrade --profile --politeness --rate
   --delay --jitter --robots --retries --retry-after-cap -v --verbose -q --quiet
   --log-format --no-progress --max-errors --stats --state --resume --only-changed
-  --skip-new --skip-failed --min-change --csv-safe --proxy --noproxy"
+  --skip-new --skip-failed --min-change --csv-safe --proxy --noproxy --shard"
 _pricescrape_options_extract="-h --help -f --format --base-url --explain -v --verbose
   -q --quiet --log-format --color"
 _pricescrape_options_parse_price="-h --help --currency-hint --decimal-separator"
@@ -21,7 +21,8 @@ _pricescrape_takes_value() {
       --connect-timeout | --max-redirects | --max-body | -A | --user-agent | -H | --header | \
       --cacert | --politeness | --rate | --delay | --retries | --retry-after-cap | \
       --log-format | --max-errors | --stats | --state | --min-change | --base-url | \
-      --currency-hint | --decimal-separator | --config | --color | --proxy | --noproxy)
+      --currency-hint | --decimal-separator | --config | --color | --proxy | --noproxy | \
+      --shard)
       return 0
       ;;
   esac

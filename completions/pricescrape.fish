@@ -24,6 +24,7 @@ complete -c pricescrape -n $on_main -l no-progress -d 'Never draw the progress b
 complete -c pricescrape -n $on_main -l csv-safe -d 'Quote CSV cells a spreadsheet would run'
 complete -c pricescrape -n $on_main -l proxy -x -d 'Proxy for every URL'
 complete -c pricescrape -n $on_main -l noproxy -x -d 'Hosts that go direct'
+complete -c pricescrape -n $on_main -l shard -x -d 'Only URLs whose host hashes to K of N (K/N)'
 complete -c pricescrape -n $on_main -s c -l concurrency -x -d 'Requests in flight at most'
 complete -c pricescrape -n $on_main -l per-host -x -d 'Requests in flight per host at most'
 complete -c pricescrape -n $on_main -s f -l format -x -a 'json jsonl csv' -d 'Output format'

@@ -509,6 +509,13 @@ parsed parse_command_line(int argc, char** argv) {
                  "(default: $no_proxy)")
       ->type_name("LIST");
   // ---------------------------------------------------------------------------------
+  // --- Sharding (issue 13): a static split by host, see shard.hpp --------------------
+  std::string shard_text;
+  app.add_option("--shard", shard_text,
+                 "Take only the URLs whose host hashes to K of N (K counts from 0: run 0/N to "
+                 "N-1/N); records keep the input's index")
+      ->type_name("K/N");
+  // ---------------------------------------------------------------------------------
 
   extract_command extract;
   common_text x_common;
@@ -660,6 +667,13 @@ parsed parse_command_line(int argc, char** argv) {
                                app.count("--proxy") ? std::optional(proxy_url) : std::nullopt,
                                app.count("--noproxy") ? std::optional(noproxy_list) : std::nullopt);
   if (auto problem = http::proxy_options_problem(http.proxy)) return usage_error(*problem);
+  // --- Sharding (issue 13) ----------------------------------------------------------
+  if (app.count("--shard") > 0) {
+    const auto shard = parse_shard(shard_text);
+    if (!shard.spec)
+      return usage_error("--shard: '" + shard_text + "' is " + std::string(shard.problem));
+    scrape.shard = shard.spec;
+  }
   // --- Nightly runs (issue 10) -------------------------------------------------------
   if (auto problem = finish_nightly_options(app, scrape.nightly, nightly_values, scrape.input))
     return usage_error(*problem);

@@ -8,6 +8,7 @@
 
 #include <pricescrape/engine.hpp>
 #include <pricescrape/output/record.hpp>
+#include <pricescrape/shard.hpp>
 
 #include <optional>
 #include <string>
@@ -31,9 +32,10 @@ struct scrape_command {
   output::format format = output::format::json;
   engine_options engine;
   common_options common;
-  bool profile = false;     // print CPU time by stage on stderr at the end
-  bool csv_safe = false;    // --csv-safe: quote formula-like CSV cells
-  nightly_options nightly;  // --max-errors, --stats (and --state & co. once wired)
+  bool profile = false;             // print CPU time by stage on stderr at the end
+  bool csv_safe = false;            // --csv-safe: quote formula-like CSV cells
+  nightly_options nightly;          // --max-errors, --stats (and --state & co. once wired)
+  std::optional<shard_spec> shard;  // --shard K/N: only the URLs whose host hashes to K
 };
 
 struct extract_command {

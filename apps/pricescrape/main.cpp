@@ -12,6 +12,7 @@
 #include <pricescrape/output/file_output.hpp>
 #include <pricescrape/output/sink.hpp>
 #include <pricescrape/output/writer.hpp>
+#include <pricescrape/shard.hpp>
 #include <pricescrape/state/resume_source.hpp>
 #include <pricescrape/state/run_recorder.hpp>
 #include <pricescrape/state/store.hpp>
@@ -179,11 +180,12 @@ int write_run_stats(cli::stats_output& target, const batch_summary& summary, int
   return code;
 }
 
-std::optional<std::size_t> count_for_progress(const std::string& input) {
+std::optional<std::size_t> count_for_progress(const std::string& input,
+                                              const std::optional<shard_spec>& shard) {
   std::error_code ec;
   if (input == "-" || !std::filesystem::is_regular_file(input, ec)) return std::nullopt;
   std::ifstream again(input, std::ios::binary);
-  return count_jobs(again);
+  return shard ? count_shard_jobs(again, *shard) : count_jobs(again);
 }
 
 // Waiting on a terminal's stdin looks like a hang: say what is wanted and how to end it.
@@ -215,8 +217,13 @@ std::variant<state_session, int> open_state(const cli::scrape_command& cmd) {
   try {
     s.db.emplace(*cmd.nightly.state);
     // Stdin cannot be resumed (refused with --resume); its runs are never found again.
-    const auto id =
+    auto id =
         cmd.input == "-" ? state::input_identity{"-", 0, ""} : state::identify_input(cmd.input);
+    // Each shard's run of a list is a run of its own: one shard's run neither resumes nor
+    // abandons another's when shards share a state file.
+    if (cmd.shard)
+      id.path +=
+          " --shard " + std::to_string(cmd.shard->index) + "/" + std::to_string(cmd.shard->count);
     if (cmd.nightly.resume) {
       s.resumed = s.db->find_unfinished_run(id);
       if (!s.resumed)
@@ -244,30 +251,54 @@ void finish_state_run(state_session& st, batch_summary& summary) {
   }
 }
 
+// With --shard, the lines' source behind a filter that keeps this shard's jobs, and an
+// ordered sink that follows the indices it keeps.
+struct sharded_input {
+  std::unique_ptr<job_source> lines;
+  std::optional<shard_source> shard;
+
+  job_source& source() { return shard ? *shard : *lines; }
+  // After the batch, beside the summary line: the other workers' share is not missing.
+  void log_skipped(const cli::scrape_command& cmd) const {
+    if (shard)
+      spdlog::info("--shard {}/{}: {} URL(s) of the list left to the other shards",
+                   cmd.shard->index, cmd.shard->count, shard->skipped());
+  }
+  ordered_writer_sink ordered_sink(output::writer& out) {
+    if (!shard) return ordered_writer_sink(out);
+    return ordered_writer_sink(out, [this] { return shard->next_index(); });
+  }
+};
+
 // The batch, with the state's hooks, sink and resume source when --state is given.
 batch_summary scrape_batch(const cli::scrape_command& cmd, std::istream& in, output::writer& out,
                            state_session* st, const progress_fn& on_progress,
                            std::optional<state::change_counts>& changes) {
+  sharded_input input;
+  if (st && st->resumed)
+    input.lines = std::make_unique<state::resume_source>(in, *cmd.nightly.state, st->run_id,
+                                                         st->resumed->committed);
+  else
+    input.lines = std::make_unique<url_source>(in);
+  if (cmd.shard) input.shard.emplace(*input.lines, *cmd.shard);
   if (!st) {
-    url_source source(in);
-    return run_batch(source, out, cmd.engine, on_progress);
+    auto ordered = input.ordered_sink(out);
+    record_sink* const sinks[] = {&ordered};
+    auto summary = run_batch(input.source(), sinks, cmd.engine, on_progress);
+    input.log_skipped(cmd);
+    return summary;
   }
   state::change_filter_writer filtered(out, cmd.nightly.only_changed);
   state::recorder_options options;
   options.min_change = cmd.nightly.min_change;
   if (st->resumed) options.committed = st->resumed->committed;
   std::optional<state::run_recorder> recorder(std::in_place, *st->db, st->run_id, options);
-  std::unique_ptr<job_source> source;
-  if (st->resumed)
-    source = std::make_unique<state::resume_source>(in, *cmd.nightly.state, st->run_id,
-                                                    st->resumed->committed);
-  else
-    source = std::make_unique<url_source>(in);
   engine_options engine = cmd.engine;
   engine.hooks = &*recorder;
-  ordered_writer_sink ordered(filtered);
+  auto ordered = input.ordered_sink(filtered);
   record_sink* const sinks[] = {&ordered, &*recorder};
-  auto summary = run_batch(*source, sinks, engine, on_progress);
+  auto summary = run_batch(input.source(), sinks, engine, on_progress);
+  input.log_skipped(cmd);
   recorder.reset();  // the state thread ends here: the store is this thread's again
   changes = filtered.counts();
   return summary;
@@ -322,7 +353,7 @@ int run_scrape(const cli::scrape_command& cmd) {
 
   std::optional<cli::progress_bar> bar;
   if (cmd.common.verbosity >= 0 && cli::progress_bar::wanted(cmd.common.progress))
-    bar.emplace(count_for_progress(cmd.input));
+    bar.emplace(count_for_progress(cmd.input, cmd.shard));
   progress_fn on_progress;
   if (bar) on_progress = [&bar](const progress_event& e) { bar->update(e); };
   // Records to the terminal the bar is drawn on: cleared before each write, redrawn after.

@@ -54,7 +54,7 @@ void add_queue_commands(CLI::App& app, queue_parsers& p, queue_command& cmd) {
 
   p.work = app.add_subcommand(
       "work", "Fetch a queue's jobs until it is drained (the main options apply: -c, --rate, ...)");
-  p.work->fallthrough();  // -c, --rate, --cacert, ... are the main command's options
+  // -c, --rate, --cacert, ... are the main command's options (fallthrough, below).
   p.work
       ->add_option("--lease", p.lease_s,
                    "Seconds an entry may sit idle before live workers take it over (1-86400)")
@@ -72,7 +72,9 @@ void add_queue_commands(CLI::App& app, queue_parsers& p, queue_command& cmd) {
       app.add_subcommand("collect", "Write a queue's records in input order, each line once");
   p.collect->add_option("-o,--output", cmd.output, "Write to FILE (atomically) instead of stdout")
       ->type_name("FILE");
-  p.collect->add_option("-f,--format", p.collect_format, "Output format: json, jsonl or csv")
+  p.collect
+      ->add_option("-f,--format", p.collect_format,
+                   "Output format: json, jsonl or csv (default: json; jsonl with --follow)")
       ->type_name("FORMAT")
       ->check(one_of({"json", "jsonl", "csv"}));
   p.collect->add_flag("--follow", cmd.follow, "Keep writing records as more jobs are enqueued");
@@ -80,7 +82,10 @@ void add_queue_commands(CLI::App& app, queue_parsers& p, queue_command& cmd) {
 
   p.status = app.add_subcommand("queue-status", "Print a queue's counts as one JSON object");
   add_queue_options(*p.status, p.text);
-  for (auto* sub : {p.enqueue, p.work, p.collect, p.status}) sub->footer("");
+  for (auto* sub : {p.enqueue, p.work, p.collect, p.status}) {
+    sub->footer("");
+    sub->fallthrough();  // -q, -v, --log-format and --color are the main command's
+  }
 }
 
 std::optional<std::string> finish_queue_command(const queue_parsers& p, queue_command& cmd) {
@@ -97,7 +102,10 @@ std::optional<std::string> finish_queue_command(const queue_parsers& p, queue_co
   cmd.queue.name = p.text.name;
   cmd.worker.lease = std::chrono::milliseconds(static_cast<long long>(p.lease_s * 1000));
   cmd.worker.follow = cmd.follow;
+  // As the main command: JSON, except that a followed queue never ends, so its array
+  // would never close: JSON Lines unless -f says otherwise.
   cmd.format = *output::parse_format(p.collect_format);
+  if (cmd.follow && p.collect->count("--format") == 0) cmd.format = output::format::jsonl;
   if (cmd.output && *cmd.output == "-") cmd.output.reset();
   if (cmd.output && p.collect->count("--format") == 0)
     if (const auto by_name = output::format_for_path(*cmd.output)) cmd.format = *by_name;

@@ -27,12 +27,12 @@ struct queue_text {
 struct queue_command {
   queue_action what = queue_action::status;
   queue::queue_ref queue;
-  std::string input = "-";                        // enqueue: FILE of URLs, '-' = stdin
-  bool replace = false;                           // enqueue: drop the queue's old jobs first
-  bool follow = false;                            // collect, work: keep waiting for new jobs
-  std::optional<std::string> output;              // collect: -o FILE
-  output::format format = output::format::jsonl;  // collect
-  queue::worker_options worker;                   // work
+  std::string input = "-";                       // enqueue: FILE of URLs, '-' = stdin
+  bool replace = false;                          // enqueue: drop the queue's old jobs first
+  bool follow = false;                           // collect, work: keep waiting for new jobs
+  std::optional<std::string> output;             // collect: -o FILE
+  output::format format = output::format::json;  // collect
+  queue::worker_options worker;                  // work
 };
 
 // The four subcommands, each with the queue options; `work` takes the main command's
@@ -43,7 +43,7 @@ struct queue_parsers {
   CLI::App* collect = nullptr;
   CLI::App* status = nullptr;
   queue_text text;
-  std::string collect_format = "jsonl";
+  std::string collect_format = "json";
   double lease_s = 30;
 };
 void add_queue_commands(CLI::App& app, queue_parsers& p, queue_command& cmd);

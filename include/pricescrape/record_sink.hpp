@@ -54,6 +54,12 @@ class record_sink {
 class ordered_writer_sink final : public record_sink {
  public:
   explicit ordered_writer_sink(output::writer& out);
+  // For a source whose indices skip (shard_source::next_index): the order is the one
+  // `next_of` gives, so a skipped index holds nothing back.
+  ordered_writer_sink(output::writer& out, output::reorder_buffer::next_fn next_of);
+  // The reorder buffer writes through references to this object's members.
+  ordered_writer_sink(const ordered_writer_sink&) = delete;
+  ordered_writer_sink& operator=(const ordered_writer_sink&) = delete;
   void put(const output::record& r) override;
   std::size_t held() const noexcept override { return reorder_.held(); }
   void finish() override;

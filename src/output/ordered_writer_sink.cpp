@@ -2,11 +2,23 @@
 
 namespace pricescrape {
 
+namespace {
+
+output::reorder_buffer::emit_fn write_to(output::writer& out, record_tally& written) {
+  return [&out, &written](output::record&& r) {
+    out.write(r);
+    written.add(r);
+  };
+}
+
+}  // namespace
+
 ordered_writer_sink::ordered_writer_sink(output::writer& out)
-    : out_(out), reorder_([this](output::record&& r) {
-        out_.write(r);
-        written_.add(r);
-      }) {}
+    : out_(out), reorder_(write_to(out_, written_)) {}
+
+ordered_writer_sink::ordered_writer_sink(output::writer& out,
+                                         output::reorder_buffer::next_fn next_of)
+    : out_(out), reorder_(write_to(out_, written_), std::move(next_of)) {}
 
 void ordered_writer_sink::put(const output::record& r) {
   // Records handed to the writer but lost with a failed flush were never written: the

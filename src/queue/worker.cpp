@@ -46,9 +46,12 @@ bool is_transient(const output::record& r) {
   }
 }
 
+// An entry this worker holds: what it needs to acknowledge it or to add it again.
 struct entry {
   std::string id;
   std::string url;
+  std::string invalid;       // the `x` field: why the line is not a URL
+  long long deliveries = 1;  // this one included
 };
 
 std::optional<std::size_t> parse_index(std::string_view text) {
@@ -137,18 +140,33 @@ struct worker::impl {
     return held.size() >= opt.prefetch ? 0 : opt.prefetch - held.size();
   }
 
-  // Takes entries (from XREADGROUP or XAUTOCLAIM) into the buffer; an index this worker
-  // holds already (its own entry reclaimed) is not run twice.
-  void take(const redis::reply& entries) {
-    for (const auto& e : entries.elements) {
+  // Takes entries (from XREADGROUP or XAUTOCLAIM) into the buffer. `delivered[i]` is
+  // how often the group delivered entry i (1 for a new one); an entry's `d` field
+  // carries the deliveries of the copies it replaced. One delivered too often goes to
+  // the dead-letter stream instead; an index this worker holds already (its own entry
+  // reclaimed) is not run twice. Returns the entries taken.
+  std::size_t take(const redis::reply& entries, const std::vector<long long>& delivered) {
+    std::size_t taken = 0;
+    for (std::size_t n = 0; n < entries.elements.size(); ++n) {
+      const auto& e = entries.elements[n];
       if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
-      const auto index = parse_index(field(e.elements[1], "i"));
+      const auto& fields = e.elements[1];
+      const auto index = parse_index(field(fields, "i"));
       if (!index) continue;  // not a job of ours
+      entry got{e.elements[0].str, field(fields, "u"), field(fields, "x"),
+                redis::reply{redis::reply::type::string, 0, field(fields, "d"), {}}.as_integer(0) +
+                    (n < delivered.size() ? delivered[n] : 1)};
+      if (got.deliveries > opt.max_deliveries) {
+        dead_letter(got, *index);
+        continue;
+      }
       std::lock_guard lock(mutex);
       if (held.count(*index)) continue;
-      held[*index] = entry{e.elements[0].str, field(e.elements[1], "u")};
-      buffer.push_back(job_of(*index, e.elements[1]));
+      buffer.push_back(job_of(*index, fields));
+      held[*index] = std::move(got);
+      ++taken;
     }
+    return taken;
   }
 
   std::size_t read_new(std::size_t count) {
@@ -159,10 +177,9 @@ struct worker::impl {
           block + 10s);
     });
     if (r.is_error()) throw queue_error("reading jobs from queue '" + ref.name + "': " + r.str);
-    const auto before = buffer.size();
+    std::size_t got = 0;
     for (const auto& stream : r.elements)
-      if (stream.elements.size() == 2) take(stream.elements[1]);
-    const auto got = buffer.size() - before;
+      if (stream.elements.size() == 2) got += take(stream.elements[1], {});
     std::lock_guard lock(mutex);
     stats.delivered += got;
     return got;
@@ -182,8 +199,7 @@ struct worker::impl {
   }
 
   void reclaim(std::size_t count);
-  void dead_letter(const std::string& id, std::size_t index, const std::string& url,
-                   long long deliveries, const std::string& last_failure);
+  void dead_letter(const entry& e, std::size_t index);
   bool drained();
   void wait_for_room();
   std::optional<job> next();
@@ -191,7 +207,9 @@ struct worker::impl {
   // --- writing --------------------------------------------------------------------
   void post_flush();
   void send(const std::vector<std::pair<entry, output::record>>& batch, redis::connection& c);
-  void hand_back(const std::vector<entry>& entries, const std::vector<output::record>& failures);
+  using held_entry = std::pair<std::size_t, entry>;  // index, entry
+  void hand_back(const std::vector<held_entry>& entries,
+                 const std::vector<output::record>& failures, bool counted);
 };
 
 void worker::impl::reclaim(std::size_t count) {
@@ -201,69 +219,59 @@ void worker::impl::reclaim(std::size_t count) {
   });
   if (r.is_error() || r.elements.size() < 2 || r.elements[1].elements.empty()) return;
   const auto& claimed = r.elements[1];
-  // Each entry's delivery count and last failure, in one round trip.
+  // Each entry's delivery count (the claim included), in one round trip.
   std::vector<redis::command_args> ask;
   for (const auto& e : claimed.elements) {
-    if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
-    const auto& id = e.elements[0].str;
+    const auto id = e.elements.empty() ? std::string("0-0") : e.elements[0].str;
     ask.push_back({"XPENDING", k.jobs, std::string(group), id, id, "1"});
-    ask.push_back({"HGET", k.errors, field(e.elements[1], "i")});
   }
   const auto info = reading([&](redis::connection& c) { return c.pipeline(ask); });
-  redis::reply keep{redis::reply::type::array, 0, {}, {}};
-  std::size_t n = 0;
-  for (const auto& e : claimed.elements) {
-    if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
-    const auto& pending = info[2 * n];
-    const auto& last = info[2 * n + 1];
-    ++n;
-    long long deliveries = 1;
+  std::vector<long long> delivered;
+  for (const auto& pending : info) {
+    long long d = 1;
     if (!pending.elements.empty() && pending.elements[0].elements.size() >= 4)
-      deliveries = pending.elements[0].elements[3].as_integer(1);
-    const auto index = parse_index(field(e.elements[1], "i"));
-    if (index && deliveries > opt.max_deliveries) {
-      dead_letter(e.elements[0].str, *index, field(e.elements[1], "u"), deliveries - 1, last.str);
-      continue;
-    }
-    keep.elements.push_back(e);
+      d = pending.elements[0].elements[3].as_integer(1);
+    delivered.push_back(d);
   }
-  const auto before = buffer.size();
-  take(keep);
+  const auto taken = take(claimed, delivered);
   std::lock_guard lock(mutex);
-  stats.reclaimed += buffer.size() - before;
+  stats.reclaimed += taken;
 }
 
-// The entry was delivered `deliveries` times and never finished: its last failure (or
-// a note that no worker lived through it) becomes its record, and a copy goes to the
+// The entry was delivered too often and never finished: its last failure (or a note
+// that no worker lived through it) becomes its record, and a copy goes to the
 // dead-letter stream. One transaction with the acknowledgement.
-void worker::impl::dead_letter(const std::string& id, std::size_t index, const std::string& url,
-                               long long deliveries, const std::string& last_failure) {
+void worker::impl::dead_letter(const entry& e, std::size_t index) {
+  const auto tried = e.deliveries - 1;
+  const auto last = reading([&](redis::connection& c) {
+    return c.command({"HGET", k.errors, std::to_string(index)});
+  });
   output::record r;
-  if (auto decoded = decode(last_failure)) r = std::move(*decoded);
+  if (auto decoded = decode(last.str)) r = std::move(*decoded);
   r.index = index;
-  r.url = url;
-  const auto tries = " (gave up after " + std::to_string(deliveries) + " deliveries)";
+  r.url = e.url;
+  const auto tries = " (gave up after " + std::to_string(tried) + " deliveries)";
   if (r.error)
     r.error->message += tries;
   else
     r.error = scrape_error{error_kind::internal,
                            "no worker finished this URL" + tries + ": each died or stopped"};
+  const auto reason = std::string(to_string(r.error->kind)) + ": " + r.error->message;
   const auto encoded = encode(r);
   reading([&](redis::connection& c) {
     const auto replies = c.pipeline(
         {{"MULTI"},
-         {"XADD", k.dead, "*", "i", std::to_string(index), "u", url, "deliveries",
-          std::to_string(deliveries), "error",
-          std::string(to_string(r.error->kind)) + ": " + r.error->message},
+         {"XADD", k.dead, "*", "i", std::to_string(index), "u", e.url, "deliveries",
+          std::to_string(tried), "error", reason},
          {"XADD", k.results, "*", "i", std::to_string(index), "w", consumer, "r", encoded},
          {"SETBIT", k.done, std::to_string(index), "1"},
-         {"XACK", k.jobs, std::string(group), id},
+         {"XACK", k.jobs, std::string(group), e.id},
          {"HDEL", k.errors, std::to_string(index)},
          {"EXEC"}});
     return expect_ok(replies.back(), "dead-lettering a job");
   });
-  spdlog::warn("queue {}: {} goes to the dead-letter stream after {} deliveries: {}", ref.name, url,
-               deliveries, r.error->message);
+  spdlog::warn("queue {}: {} goes to the dead-letter stream: {}", ref.name, e.url,
+               r.error->message);
   std::lock_guard lock(mutex);
   ++stats.dead_lettered;
 }
@@ -366,19 +374,34 @@ void worker::impl::post_flush() {
             false, nullptr});
 }
 
-// Releases entries for another try at once: their idle time set past any lease (the
-// delivery count stays), and each failure kept as the entry's last one.
-void worker::impl::hand_back(const std::vector<entry>& entries,
-                             const std::vector<output::record>& failures) {
+// Releases entries for another try at once: each is acknowledged and added again at
+// the stream's end in one transaction, carrying its deliveries (`d`; a stop's
+// cancellation does not count one), so any worker reads it as new; each failure is kept
+// as the entry's last one, for the dead letter.
+void worker::impl::hand_back(const std::vector<held_entry>& entries,
+                             const std::vector<output::record>& failures, bool counted) {
   if (entries.empty()) return;
-  redis::command_args claim{"XCLAIM", k.jobs, std::string(group), consumer, "0"};
-  for (const auto& e : entries) claim.push_back(e.id);
-  claim.insert(claim.end(), {"IDLE", std::string(handed_back_idle), "JUSTID"});
-  std::vector<redis::command_args> cmds{claim};
+  std::vector<redis::command_args> cmds;
   for (const auto& r : failures)
     cmds.push_back({"HSET", k.errors, std::to_string(r.index), encode(r)});
+  cmds.push_back({"MULTI"});
+  for (const auto& [index, e] : entries) {
+    cmds.push_back({"XACK", k.jobs, std::string(group), e.id});
+    redis::command_args add{"XADD",
+                            k.jobs,
+                            "*",
+                            "i",
+                            std::to_string(index),
+                            "u",
+                            e.url,
+                            "d",
+                            std::to_string(counted ? e.deliveries : e.deliveries - 1)};
+    if (!e.invalid.empty()) add.insert(add.end(), {"x", e.invalid});
+    cmds.push_back(std::move(add));
+  }
+  cmds.push_back({"EXEC"});
   out.post({[this, cmds, n = entries.size()](redis::connection& c) {
-              for (const auto& r : c.pipeline(cmds)) expect_ok(r, "handing back a job");
+              expect_ok(c.pipeline(cmds).back(), "handing back a job");
               std::lock_guard lock(mutex);
               stats.handed_back += n;
             },
@@ -434,9 +457,11 @@ void worker::put(const output::record& r) {
   }
   w.room.notify_all();
   if (is_transient(r)) {
-    // A stop's cancellations are not failures of the URL: no error is kept for them.
-    const bool keep = r.error->kind != error_kind::cancelled;
-    w.hand_back({e}, keep ? std::vector<output::record>{r} : std::vector<output::record>{});
+    // A stop's cancellations are not failures of the URL: neither the delivery nor an
+    // error is counted for them.
+    const bool failed = r.error->kind != error_kind::cancelled;
+    w.hand_back({{r.index, std::move(e)}},
+                failed ? std::vector<output::record>{r} : std::vector<output::record>{}, failed);
   } else if (post) {
     w.post_flush();
   }
@@ -458,14 +483,14 @@ std::size_t worker::close() {
   }
   w.room.notify_all();
   std::lock_guard reader(w.reader_mutex);
-  std::vector<entry> left;
+  std::vector<impl::held_entry> left;
   {
     std::lock_guard lock(w.mutex);
-    for (auto& [index, e] : w.held) left.push_back(std::move(e));
+    for (auto& [index, e] : w.held) left.emplace_back(index, std::move(e));
     w.held.clear();
   }
   w.buffer.clear();
-  w.hand_back(left, {});
+  w.hand_back(left, {}, false);
   w.out.drain(10s);
   return left.size();
 }

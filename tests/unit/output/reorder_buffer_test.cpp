@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -90,6 +92,82 @@ TEST(ReorderBuffer, ShuffledThousandComeOutInOrder) {
     EXPECT_EQ(seen.back(), n - 1);
     EXPECT_EQ(buffer.held(), 0u);
     EXPECT_GT(max_held, 0u);
+  }
+}
+
+// --- Sparse indices (a shard of a list): the order is the one the source gave out ----
+
+// A source's order as the shard source keeps it: given out first, asked for after.
+struct given_order {
+  std::deque<std::size_t> indices;
+  std::size_t asked = 0;
+
+  reorder_buffer::next_fn next_fn() {
+    return [this]() -> std::optional<std::size_t> {
+      ++asked;
+      if (indices.empty()) return std::nullopt;
+      const auto i = indices.front();
+      indices.pop_front();
+      return i;
+    };
+  }
+};
+
+TEST(ReorderBufferSparse, SkippedIndicesHoldNothingBack) {
+  given_order order{{2, 5, 6, 9}};
+  std::vector<std::size_t> seen;
+  reorder_buffer buffer([&](record&& r) { seen.push_back(r.index); }, order.next_fn());
+  buffer.put(make_record(5));  // 2 was given out first: 5 waits
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(buffer.held(), 1u);
+  EXPECT_EQ(buffer.next_index(), 2u);
+  buffer.put(make_record(2));
+  EXPECT_EQ(seen, (std::vector<std::size_t>{2, 5}));
+  EXPECT_EQ(buffer.next_index(), 6u);
+  buffer.put(make_record(9));
+  buffer.put(make_record(6));
+  EXPECT_EQ(seen, (std::vector<std::size_t>{2, 5, 6, 9}));
+  EXPECT_EQ(buffer.held(), 0u);
+  // Nothing more given out: the next index is not known, only bounded.
+  EXPECT_EQ(buffer.next_index(), 10u);
+}
+
+TEST(ReorderBufferSparse, AnIndexGivenOutLaterIsAskedForAtItsRecord) {
+  given_order order;
+  std::vector<std::size_t> seen;
+  reorder_buffer buffer([&](record&& r) { seen.push_back(r.index); }, order.next_fn());
+  order.indices.push_back(3);
+  buffer.put(make_record(3));
+  EXPECT_EQ(seen, (std::vector<std::size_t>{3}));
+  // The source reads on: 7 and 8 are given out only now, after the sink asked in vain.
+  const auto asked_before = order.asked;
+  order.indices.insert(order.indices.end(), {7, 8});
+  buffer.put(make_record(8));
+  EXPECT_EQ(order.asked, asked_before + 1);
+  EXPECT_EQ(buffer.held(), 1u);
+  EXPECT_EQ(buffer.next_index(), 7u);
+  buffer.put(make_record(7));
+  EXPECT_EQ(seen, (std::vector<std::size_t>{3, 7, 8}));
+  EXPECT_EQ(buffer.held(), 0u);
+  EXPECT_TRUE(order.indices.empty());
+}
+
+TEST(ReorderBufferSparse, ShuffledEveryThirdComeOutInOrder) {
+  std::vector<std::size_t> kept;
+  for (std::size_t i = 1; i < 3000; i += 3) kept.push_back(i);
+  for (unsigned seed : {1u, 2u, 3u}) {
+    given_order order{{kept.begin(), kept.end()}};
+    auto arrival = kept;
+    std::shuffle(arrival.begin(), arrival.end(), std::mt19937(seed));
+    std::vector<std::size_t> seen;
+    reorder_buffer buffer([&](record&& r) { seen.push_back(r.index); }, order.next_fn());
+    for (std::size_t i : arrival) {
+      buffer.put(make_record(i));
+      // Everything written is a prefix of the order given out.
+      ASSERT_TRUE(std::equal(seen.begin(), seen.end(), kept.begin()));
+    }
+    EXPECT_EQ(seen, kept);
+    EXPECT_EQ(buffer.held(), 0u);
   }
 }
 
