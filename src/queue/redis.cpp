@@ -118,6 +118,19 @@ reply from_hiredis(const redisReply* r) {
   return out;
 }
 
+// Error replies of a server that will answer properly soon (Redis's own list of
+// transient states), as opposed to a refusal.
+bool is_passing_state(std::string_view error) {
+  for (std::string_view prefix :
+       {"LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "MISCONF"}) {
+    // The whole first word: BUSYGROUP (a group that exists) is not BUSY.
+    if (error.substr(0, prefix.size()) == prefix &&
+        (error.size() == prefix.size() || error[prefix.size()] == ' '))
+      return true;
+  }
+  return false;
+}
+
 // The hiredis reader, freed on every path.
 struct reader_deleter {
   void operator()(redisReader* r) const noexcept { redisReaderFree(r); }
@@ -323,7 +336,11 @@ struct connection::impl {
       if (raw) {
         std::unique_ptr<redisReply, decltype(&freeReplyObject)> owned(static_cast<redisReply*>(raw),
                                                                       freeReplyObject);
-        return from_hiredis(owned.get());
+        auto r = from_hiredis(owned.get());
+        // A server that is starting, failing over or busy with a script answers so for a
+        // while: like a lost connection, it is waited out, never a verdict on the queue.
+        if (r.is_error() && is_passing_state(r.str)) lost("not ready: " + r.str);
+        return r;
       }
       read_some(deadline);
     }

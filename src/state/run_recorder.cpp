@@ -91,6 +91,8 @@ void run_recorder::check_failed() const {
 void run_recorder::put(const output::record& r) {
   check_failed();
   if (std::binary_search(options_.committed.begin(), options_.committed.end(), r.index)) return;
+  // A URL cut short by a stop was not observed: left uncommitted, a resume fetches it.
+  if (r.error && r.error->kind == error_kind::cancelled) return;
   finished_record f{r, {}};
   if (auto it = validators_.find(r.index); it != validators_.end()) {
     f.cache = std::move(it->second);
