@@ -258,14 +258,22 @@ struct connection::impl {
     for (;;) {
       const int rc = SSL_connect(ssl.get());
       if (rc == 1) return;
-      const int e = SSL_get_error(ssl.get(), rc);
-      if (e == SSL_ERROR_WANT_READ)
-        wait_for(POLLIN, deadline);
-      else if (e == SSL_ERROR_WANT_WRITE)
-        wait_for(POLLOUT, deadline);
-      else
-        lost("TLS handshake failed: " + ssl_error_text());
+      wait_for_tls(rc, deadline, "TLS handshake failed");
     }
+  }
+
+  // After a TLS call that did not complete: waits for what it wants, or fails with
+  // `what` and the reason.
+  void wait_for_tls(int rc, steady::time_point deadline, const char* what) const {
+    const int e = SSL_get_error(ssl.get(), rc);
+    if (e == SSL_ERROR_WANT_READ)
+      wait_for(POLLIN, deadline);
+    else if (e == SSL_ERROR_WANT_WRITE)
+      wait_for(POLLOUT, deadline);
+    else if (e == SSL_ERROR_ZERO_RETURN)
+      lost("closed by the server");
+    else
+      lost(std::string(what) + ": " + ssl_error_text());
   }
 
   void write_all(std::string_view data, steady::time_point deadline) {
@@ -273,17 +281,10 @@ struct connection::impl {
       if (ssl) {
         std::size_t n = 0;
         const int rc = SSL_write_ex(ssl.get(), data.data(), data.size(), &n);
-        if (rc == 1) {
+        if (rc == 1)
           data.remove_prefix(n);
-          continue;
-        }
-        const int e = SSL_get_error(ssl.get(), rc);
-        if (e == SSL_ERROR_WANT_READ)
-          wait_for(POLLIN, deadline);
-        else if (e == SSL_ERROR_WANT_WRITE)
-          wait_for(POLLOUT, deadline);
         else
-          lost("TLS write failed: " + ssl_error_text());
+          wait_for_tls(rc, deadline, "TLS write failed");
         continue;
       }
       const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -305,14 +306,7 @@ struct connection::impl {
         std::size_t n = 0;
         const int rc = SSL_read_ex(ssl.get(), buf, sizeof buf, &n);
         if (rc == 1) return feed(buf, n);
-        const int e = SSL_get_error(ssl.get(), rc);
-        if (e == SSL_ERROR_WANT_READ)
-          wait_for(POLLIN, deadline);
-        else if (e == SSL_ERROR_WANT_WRITE)
-          wait_for(POLLOUT, deadline);
-        else
-          lost(e == SSL_ERROR_ZERO_RETURN ? "closed by the server"
-                                          : "TLS read failed: " + ssl_error_text());
+        wait_for_tls(rc, deadline, "TLS read failed");
         continue;
       }
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
