@@ -147,8 +147,6 @@ class redis_server {
                                   "--daemonize",
                                   "no"};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
-    if (!tls_port_args_.empty())
-      argv.insert(argv.end(), tls_port_args_.begin(), tls_port_args_.end());
     proc_ = std::make_unique<child>(
         argv, "redis-" + std::to_string(port_) + "-" + std::to_string(starts_++));
     wait_ready();
@@ -164,13 +162,12 @@ class redis_server {
   std::string url(const std::string& auth = "") const {
     return "redis://" + auth + "127.0.0.1:" + std::to_string(port_) + "/0";
   }
-  void set_tls_args(std::vector<std::string> a) { tls_port_args_ = std::move(a); }
 
  private:
   void wait_ready() const {
     for (int i = 0; i < 200; ++i) {
       try {
-        asio_free_ping();
+        accepts_connections();
         return;
       } catch (const std::exception&) {
         std::this_thread::sleep_for(25ms);
@@ -179,7 +176,7 @@ class redis_server {
     throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
   }
   // A TCP connect is enough: redis-server listens once it has loaded its data.
-  void asio_free_ping() const {
+  void accepts_connections() const {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -191,7 +188,6 @@ class redis_server {
   }
 
   std::vector<std::string> extra_;
-  std::vector<std::string> tls_port_args_;
   std::string cert_;
   int port_ = 0;
   int starts_ = 0;
