@@ -6,6 +6,7 @@
 
 #include <pricescrape/output/record.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,11 +51,12 @@ std::optional<output::record> decode(std::string_view text);
 // `max_failures` in a row (0 = never).
 void retry_pause(const std::string& why, std::size_t failures, std::size_t max_failures);
 
-// Runs `fn(conn)`, reconnecting with backoff (and saying so) while Redis is unreachable:
-// for the commands that run on the main thread. `fn` must be safe to run again.
+// Runs `fn(conn)` on `conn` (connected first if need be), reconnecting with backoff
+// (and saying so) while Redis is unreachable. `fn` must be safe to run again.
+// `before_retry`, when given, runs after each loss and may throw to stop retrying.
 template <class Fn>
 auto with_retry(const address& where, std::unique_ptr<redis::connection>& conn, Fn&& fn,
-                std::size_t max_failures = 20) {
+                std::size_t max_failures = 20, const std::function<void()>& before_retry = {}) {
   std::size_t failures = 0;
   for (;;) {
     try {
@@ -62,6 +64,7 @@ auto with_retry(const address& where, std::unique_ptr<redis::connection>& conn, 
       return fn(*conn);
     } catch (const redis::connection_error& e) {
       conn.reset();
+      if (before_retry) before_retry();
       retry_pause(e.what(), ++failures, max_failures);
     }
   }

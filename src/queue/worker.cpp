@@ -55,7 +55,7 @@ struct entry {
   long long deliveries = 1;  // this one included
 };
 
-std::optional<std::size_t> parse_index(std::string_view text) {
+std::optional<std::size_t> parse_number(std::string_view text) {
   std::size_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
@@ -125,17 +125,9 @@ struct worker::impl {
   // `fn` on the reader's connection, reconnecting with backoff while Redis is away.
   template <class Fn>
   auto reading(Fn&& fn) {
-    std::size_t failures = 0;
-    for (;;) {
-      try {
-        if (!in) in = std::make_unique<redis::connection>(ref.where);
-        return fn(*in);
-      } catch (const redis::connection_error& e) {
-        in.reset();
-        if (is_closing()) throw stopping{};
-        retry_pause(e.what(), ++failures, 0);
-      }
-    }
+    return with_retry(ref.where, in, std::forward<Fn>(fn), 0, [this] {
+      if (is_closing()) throw stopping{};
+    });
   }
 
   std::size_t free_room() {
@@ -154,10 +146,10 @@ struct worker::impl {
       const auto& e = entries.elements[n];
       if (e.elements.size() < 2 || e.elements[1].is_nil()) continue;
       const auto& fields = e.elements[1];
-      const auto index = parse_index(field(fields, "i"));
+      const auto index = parse_number(field(fields, "i"));
       if (!index) continue;  // not a job of ours
       entry got{e.elements[0].str, field(fields, "u"), field(fields, "x"),
-                redis::reply{redis::reply::type::string, 0, field(fields, "d"), {}}.as_integer(0) +
+                static_cast<long long>(parse_number(field(fields, "d")).value_or(0)) +
                     (n < delivered.size() ? delivered[n] : 1)};
       if (got.deliveries > opt.max_deliveries) {
         dead_letter(got, *index);
@@ -211,8 +203,8 @@ struct worker::impl {
   void post_flush();
   void send(const std::vector<std::pair<entry, output::record>>& batch, redis::connection& c);
   using held_entry = std::pair<std::size_t, entry>;  // index, entry
-  void hand_back(const std::vector<held_entry>& entries,
-                 const std::vector<output::record>& failures, bool counted);
+  void hand_back(std::vector<held_entry> entries, std::vector<output::record> failures,
+                 bool counted);
 };
 
 void worker::impl::reclaim(std::size_t count) {
@@ -401,32 +393,35 @@ void worker::impl::post_flush() {
 // the stream's end in one transaction, carrying its deliveries (`d`; a stop's
 // cancellation does not count one), so any worker reads it as new; each failure is kept
 // as the entry's last one, for the dead letter.
-void worker::impl::hand_back(const std::vector<held_entry>& entries,
-                             const std::vector<output::record>& failures, bool counted) {
+void worker::impl::hand_back(std::vector<held_entry> entries, std::vector<output::record> failures,
+                             bool counted) {
   if (entries.empty()) return;
-  std::vector<redis::command_args> cmds;
-  for (const auto& r : failures)
-    cmds.push_back({"HSET", k.errors, std::to_string(r.index), encode(r)});
-  cmds.push_back({"MULTI"});
-  for (const auto& [index, e] : entries) {
-    cmds.push_back({"XACK", k.jobs, std::string(group), e.id});
-    redis::command_args add{"XADD",
-                            k.jobs,
-                            "*",
-                            "i",
-                            std::to_string(index),
-                            "u",
-                            e.url,
-                            "d",
-                            std::to_string(counted ? e.deliveries : e.deliveries - 1)};
-    if (!e.invalid.empty()) add.insert(add.end(), {"x", e.invalid});
-    cmds.push_back(std::move(add));
-  }
-  cmds.push_back({"EXEC"});
-  out.post({[this, cmds, n = entries.size()](redis::connection& c) {
+  // Built and encoded on the lane's thread, not the io thread that put() runs on.
+  out.post({[this, entries = std::move(entries), failures = std::move(failures),
+             counted](redis::connection& c) {
+              std::vector<redis::command_args> cmds;
+              for (const auto& r : failures)
+                cmds.push_back({"HSET", k.errors, std::to_string(r.index), encode(r)});
+              cmds.push_back({"MULTI"});
+              for (const auto& [index, e] : entries) {
+                cmds.push_back({"XACK", k.jobs, std::string(group), e.id});
+                const auto deliveries = counted ? e.deliveries : e.deliveries - 1;
+                redis::command_args add{"XADD",
+                                        k.jobs,
+                                        "*",
+                                        "i",
+                                        std::to_string(index),
+                                        "u",
+                                        e.url,
+                                        "d",
+                                        std::to_string(deliveries)};
+                if (!e.invalid.empty()) add.insert(add.end(), {"x", e.invalid});
+                cmds.push_back(std::move(add));
+              }
+              cmds.push_back({"EXEC"});
               expect_ok(c.pipeline(cmds).back(), "handing back a job");
               std::lock_guard lock(mutex);
-              stats.handed_back += n;
+              stats.handed_back += entries.size();
             },
             false, nullptr});
 }
@@ -513,7 +508,7 @@ std::size_t worker::close() {
     w.held.clear();
   }
   w.buffer.clear();
-  w.hand_back(left, {}, false);
+  w.hand_back(std::move(left), {}, false);
   w.out.drain(10s);
   return left.size();
 }

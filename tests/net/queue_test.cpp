@@ -261,6 +261,22 @@ std::string limit_url(const std::string& host, const std::string& family, int i,
          std::to_string(i) + "?" + config + "&price=" + std::to_string(i) + ".25";
 }
 
+// `n` lines of limit_url() on 127.0.0.1, one per line.
+std::string limit_lines(const std::string& family, int n, const std::string& config) {
+  std::string lines;
+  for (int i = 0; i < n; ++i) lines += limit_url("127.0.0.1", family, i, config) + "\n";
+  return lines;
+}
+
+// Each of the first `n` records carries the price its URL named, in input order.
+void expect_own_prices(const std::vector<json>& records, int n) {
+  ASSERT_EQ(records.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(records[i]["index"], i);
+    EXPECT_EQ(records[i]["price"], std::to_string(i) + ".25") << records[i].dump();
+  }
+}
+
 json limit_stats(const std::string& host) {
   return json::parse(http_get(shop().host(), shop().http_port(), "/__limit/stats?host=" + host));
 }
@@ -315,8 +331,7 @@ TEST(QueueCli, BadQueueOptionsAreUsageErrors) {
 TEST(Queue, OneWorkerMatchesTheFileModeRecordForRecord) {
   REQUIRE_REDIS();
   redis_server r;
-  std::string lines;
-  for (int i = 0; i < 40; ++i) lines += limit_url("127.0.0.1", "e2e", i, "rate=10000") + "\n";
+  auto lines = limit_lines("e2e", 40, "rate=10000");
   lines += "not a url\n# a comment\n\n" + shop().http_url("/products/widget.html") + "\n";
   const auto added = enqueue(r, "e2e", lines);
   EXPECT_EQ(added["enqueued"], 42);
@@ -358,10 +373,7 @@ TEST(Queue, ThreeWorkersOneKilledEveryUrlOnceAndTheLimitHeld) {
   redis_server r;
   http_get(shop().host(), shop().http_port(), "/__limit/reset");
   constexpr int n = 2000;
-  std::string lines;
-  for (int i = 0; i < n; ++i)
-    lines += limit_url("127.0.0.1", "kill", i, "rate=220&burst=10&delay=15") + "\n";
-  enqueue(r, "kill", lines);
+  enqueue(r, "kill", limit_lines("kill", n, "rate=220&burst=10&delay=15"));
   std::vector<std::unique_ptr<child>> workers;
   for (int i = 0; i < 3; ++i)
     workers.push_back(
@@ -391,12 +403,7 @@ TEST(Queue, ThreeWorkersOneKilledEveryUrlOnceAndTheLimitHeld) {
     EXPECT_EQ(workers[i]->wait(), 0) << workers[i]->err();
     survivors_err += workers[i]->err();
   }
-  const auto records = collect(r, "kill");
-  ASSERT_EQ(records.size(), static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    EXPECT_EQ(records[i]["index"], i);
-    EXPECT_EQ(records[i]["price"], std::to_string(i) + ".25") << records[i].dump();
-  }
+  expect_own_prices(collect(r, "kill"), n);
   status = queue_status(r, "kill");
   EXPECT_EQ(status["done"], n);
   EXPECT_EQ(status["pending"], 0);
@@ -430,10 +437,7 @@ TEST(Queue, PerHostInFlightLimitIsSharedByTheWorkers) {
   REQUIRE_REDIS();
   redis_server r;
   constexpr int n = 60;
-  std::string lines;
-  for (int i = 0; i < n; ++i)
-    lines += limit_url("127.0.0.1", "slots", i, "rate=100000&delay=100") + "\n";
-  enqueue(r, "slots", lines);
+  enqueue(r, "slots", limit_lines("slots", n, "rate=100000&delay=100"));
   shop().reset_stats();
   std::vector<std::unique_ptr<child>> workers;
   for (int i = 0; i < 3; ++i)
@@ -443,9 +447,7 @@ TEST(Queue, PerHostInFlightLimitIsSharedByTheWorkers) {
   const auto stats = shop().stats();
   EXPECT_LE(stats["peak_in_flight"].get<int>(), 2) << stats.dump();
   EXPECT_GE(stats["peak_in_flight"].get<int>(), 2) << stats.dump();
-  const auto records = collect(r, "slots");
-  ASSERT_EQ(records.size(), static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) EXPECT_EQ(records[i]["price"], std::to_string(i) + ".25");
+  expect_own_prices(collect(r, "slots"), n);
 }
 
 TEST(Queue, AnEntryThatAlwaysFailsGoesToTheDeadLetterStream) {
@@ -473,10 +475,7 @@ TEST(Queue, AnEntryThatAlwaysFailsGoesToTheDeadLetterStream) {
 TEST(Queue, SigtermHandsBackWhatTheWorkerHeldAndExits143) {
   REQUIRE_REDIS();
   redis_server r;
-  std::string lines;
-  for (int i = 0; i < 200; ++i)
-    lines += limit_url("127.0.0.1", "term", i, "rate=100000&delay=300") + "\n";
-  enqueue(r, "term", lines);
+  enqueue(r, "term", limit_lines("term", 200, "rate=100000&delay=300"));
   auto w = start_worker(r, "term", "term-w", {"-c", "5", "--lease", "600"});
   for (int i = 0; i < 400 && queue_status(r, "term")["done"].get<int>() < 10; ++i)
     std::this_thread::sleep_for(25ms);
@@ -489,9 +488,7 @@ TEST(Queue, SigtermHandsBackWhatTheWorkerHeldAndExits143) {
   EXPECT_GT(status["pending"].get<int>(), 0) << status.dump();
   auto second = start_worker(r, "term", "term-w2", {"-c", "20", "--lease", "600"});
   EXPECT_EQ(second->wait(), 0) << second->err();
-  const auto records = collect(r, "term");
-  ASSERT_EQ(records.size(), 200u);
-  for (int i = 0; i < 200; ++i) EXPECT_EQ(records[i]["price"], std::to_string(i) + ".25");
+  expect_own_prices(collect(r, "term"), 200);
   EXPECT_EQ(queue_status(r, "term")["dead"], 0);
 }
 
@@ -499,10 +496,7 @@ TEST(Queue, WorkersRideOutARedisRestart) {
   REQUIRE_REDIS();
   redis_server r;
   constexpr int n = 600;
-  std::string lines;
-  for (int i = 0; i < n; ++i)
-    lines += limit_url("127.0.0.1", "restart", i, "rate=100000&delay=10") + "\n";
-  enqueue(r, "restart", lines);
+  enqueue(r, "restart", limit_lines("restart", n, "rate=100000&delay=10"));
   auto a = start_worker(r, "restart", "restart-a", {"-c", "4"});
   auto b = start_worker(r, "restart", "restart-b", {"-c", "4"});
   for (int i = 0; i < 400 && queue_status(r, "restart")["done"].get<int>() < n / 5; ++i)
@@ -514,32 +508,41 @@ TEST(Queue, WorkersRideOutARedisRestart) {
   EXPECT_EQ(b->wait(), 0) << b->err();
   EXPECT_NE((a->err() + b->err()).find("connected to Redis again"), std::string::npos)
       << a->err() << b->err();
-  const auto records = collect(r, "restart");
-  ASSERT_EQ(records.size(), static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) EXPECT_EQ(records[i]["price"], std::to_string(i) + ".25");
+  expect_own_prices(collect(r, "restart"), n);
   const auto status = queue_status(r, "restart");
   EXPECT_EQ(status["done"], n);
   EXPECT_EQ(status["in_flight"], 0);
+}
+
+// The widget page through enqueue, work and collect on the queue `where` names (the
+// --queue options); each step must exit 0 and the one record carry the widget's price.
+void widget_through_queue(const std::vector<std::string>& where, const std::string& tag) {
+  const auto file = temp_dir() / (tag + ".urls");
+  std::ofstream(file) << shop().http_url("/products/widget.html") << "\n";
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), where.begin(), where.end());
+    return run_cli(args);
+  };
+  auto run = with({"enqueue", file.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  run = with({"work", "-q"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  run = with({"collect"});  // JSON, as the main command writes by default
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto records = parse_records(run.out, false);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["price"], "19.99");
 }
 
 TEST(Queue, PasswordAndDatabaseNumber) {
   REQUIRE_REDIS();
   redis_server r({"--requirepass", "s3cret"});
   const auto url = "redis://:s3cret@127.0.0.1:" + std::to_string(r.port()) + "/3";
-  const auto file = temp_dir() / "auth.urls";
-  std::ofstream(file) << shop().http_url("/products/widget.html") << "\n";
-  auto run = run_cli({"enqueue", file.string(), "--queue", url, "--name", "auth"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  run = run_cli({"work", "--queue", url, "--name", "auth", "-q"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  run = run_cli({"collect", "--queue", url, "--name", "auth"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto records = parse_records(run.out, false);
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0]["price"], "19.99");
+  widget_through_queue({"--queue", url, "--name", "auth"}, "auth");
   // The queue lives in database 3 only, and a wrong password is refused with a reason.
-  run = run_cli({"queue-status", "--queue",
-                 "redis://:s3cret@127.0.0.1:" + std::to_string(r.port()) + "/0", "--name", "auth"});
+  auto run =
+      run_cli({"queue-status", "--queue",
+               "redis://:s3cret@127.0.0.1:" + std::to_string(r.port()) + "/0", "--name", "auth"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("no queue named 'auth'"), std::string::npos) << run.err;
   run = run_cli({"queue-status", "--queue",
@@ -552,26 +555,11 @@ TEST(Queue, RedissWithAPrivateCa) {
   REQUIRE_REDIS();
   redis_server r{redis_server::tls_only{}};
   const auto url = "rediss://127.0.0.1:" + std::to_string(r.port()) + "/0";
-  const auto file = temp_dir() / "tls.urls";
-  std::ofstream(file) << shop().http_url("/products/widget.html") << "\n";
   // Not trusted without the CA: refused, with the reason.
-  auto run = run_cli({"queue-status", "--queue", url, "--name", "tls"});
+  const auto run = run_cli({"queue-status", "--queue", url, "--name", "tls"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("TLS handshake failed"), std::string::npos) << run.err;
-  const std::vector<std::string> where{"--queue", url, "--name", "tls", "--queue-cacert", r.cert()};
-  auto with = [&](std::vector<std::string> args) {
-    args.insert(args.end(), where.begin(), where.end());
-    return run_cli(args);
-  };
-  run = with({"enqueue", file.string()});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  run = with({"work", "-q"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  run = with({"collect", "-f", "jsonl"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto records = parse_records(run.out, true);
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0]["price"], "19.99");
+  widget_through_queue({"--queue", url, "--name", "tls", "--queue-cacert", r.cert()}, "tls");
 }
 
 }  // namespace
