@@ -142,7 +142,8 @@ steady_clock::duration host_controller::gap(time_point now) {
     gap_s = delay;
   }
   if (settings_.mode == politeness_mode::adaptive && rate_ > 0) {
-    gap_s = 1.0 / rate_;
+    gap_s = burst_credit_ > 0 ? 0.0 : 1.0 / rate_;
+    if (burst_credit_ > 0) --burst_credit_;
     // In slow start the pace doubles every period: a gap longer than half of one would
     // hold the next send to a pace already left behind.
     if (rate_slow_start_)
@@ -243,6 +244,7 @@ void host_controller::apply_quota(time_point now, const rate_limit_info& limits,
 }
 
 void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
+  log_for_fit(now, outcome);
   if (is_refused(outcome)) {
     on_refusal(now, outcome);
   } else if (is_overload(outcome)) {
@@ -250,6 +252,28 @@ void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
   } else if (outcome.status > 0) {
     on_success(now);
   }
+}
+
+// Until slow start ends, each answer of the rate limiter's kind (accepted, or refused with
+// a 429/503) is kept with its send time; a bot challenge or a broken exchange is no
+// bucket's answer and is left out.
+void host_controller::log_for_fit(time_point now, const attempt_outcome& outcome) {
+  const bool fitting = rate_ <= 0 || rate_slow_start_;
+  if (!fitting || fit_log_overflow_ || outcome.challenge || outcome.status <= 0) return;
+  if (is_overload(outcome)) return;
+  if (fit_log_.size() >= settings_.tuning.fit_log_capacity) {
+    fit_log_overflow_ = true;
+    std::vector<sent_request>().swap(fit_log_);
+    return;
+  }
+  fit_log_.push_back({now - outcome.latency, !is_refusal(outcome.status)});
+}
+
+// The server's bucket as our answers show it, read when slow start ends: its pace then
+// overshot the limit, so the limit lies below twice the pace.
+std::optional<bucket_estimate> host_controller::fitted_bucket() const {
+  if (fit_log_overflow_ || rate_ <= 0) return std::nullopt;
+  return fit_leaky_bucket(fit_log_, std::max(settings_.tuning.min_rate, rate_ / 16), rate_ * 2);
 }
 
 // Refusals cut the pace, not the in-flight limit: a rate limiter counts requests per
@@ -260,60 +284,85 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
   if (now - outcome.latency <= last_cut_ || outcome.earlier_refusals >= 2) return;
   const auto& t = settings_.tuning;
   last_cut_ = now;
+  burst_credit_ = 0;
   if (rate_ <= 0) {
-    // The first refusal ends the unpaced start. The N requests accepted in the first E
-    // seconds say little when E is short: a bucket let a burst B through, and N = B + r*E
-    // holds for any limit r. What was accepted over a second is a floor under the limit
-    // for any burst up to a second's worth (nginx's and WAFs' usual set-ups), so slow
-    // start begins there and doubles the pace each second until the next refusal, whose
-    // measured accept rate then gives the limit. Starting higher (N/E and N/1s averaged)
-    // went down the pace in five cuts of one refusal each, and a WAF banning after seven
-    // refusals banned us one run in three.
-    // (measured_rate spans at least a second.) Refused before anything was accepted,
-    // there is no floor: start from 1/s.
-    rate_ = std::max(1.0, measured_rate(now));
-    first_burst_ = rate_;  // accepted over the last second, read as a count
-    const double elapsed = seconds_f(now - start_).count();
-    const double ceiling = elapsed > 0 && elapsed < 1 ? rate_ / elapsed : rate_;
-    // The further apart floor and ceiling (N/E), the faster slow start climbs, within
-    // bounds: faster still overshot by enough for a WAF's ban in the simulation.
-    const double speed = std::clamp(0.5 * std::log2(ceiling / rate_), 1.0, t.max_slow_start_speed);
-    slow_start_speed_ = speed / seconds_f(t.slow_start_doubling).count();
-    rate_slow_start_ = true;
-    last_rate_growth_ = now;
-    repace();
+    start_paced(now);
     return;
   }
-  // Leaving slow start, the last doubling overshot: the limit lies between half the pace
-  // and the pace, and what was accepted lately narrows it. Later the pace overshoots
-  // little and is the better estimate (the measured rate reads low when a pause fell in
-  // its window).
-  //
-  // Over the measured span W the bucket went from some level to full: A accepted means
-  // A/W >= r >= (A - B)/W. The burst B is at most what the first second took (the
-  // bucket was full at the first refusal), so the lower bound is taken: on an nginx
-  // bucket (40/s, burst 10) A/W read 53/s and the pace was cut to 45/s, over the limit
-  // again, one Retry-After pause more.
-  const double window_s = seconds_f(t.measure_window).count() * t.exit_slots / slots;
-  const double accepted_lately = measured_rate(now, t.exit_slots) - first_burst_ / window_s;
-  double found = rate_slow_start_ ? std::max(rate_ / 2, std::min(rate_, accepted_lately)) : rate_;
+  const auto fit = rate_slow_start_ ? fitted_bucket() : std::nullopt;
+  double found = fit ? fit->rate() : limit_found(now);
   // CUBIC's fast convergence (RFC 9438 4.7): refused again at or below the rate
   // remembered last time, the limit is lower than that; settle lower.
   if (!rate_slow_start_ && found <= remembered_rate_ * 1.01) found *= (1 + t.decrease) / 2;
   remembered_rate_ = std::max(t.min_rate, found);
   successes_since_cut_ = 0;
-  // A server that pauses us makes each probe cost a pause (a second of nothing for a
-  // gain of a tenth): probe gently from the first pause on.
-  if (outcome.limits.retry_after) cubic_c_ = t.cubic_c / 16;
-  // Leaving slow start, the rate found is a lower bound already: a shallower cut leaves
-  // the bucket room to drain without starting the climb back far below the limit.
-  double beta = rate_slow_start_ ? t.slow_start_exit_decrease : t.decrease;
-  // A challenge is the server's last warning before a ban: cut twice as deep.
+  if (outcome.limits.retry_after) {
+    // A server that pauses us makes each probe cost a pause (a second of nothing for a
+    // gain of a few percent): probe gently, and not more often than keeps the pauses a
+    // small share of the host's time (every 20 s for `Retry-After: 1`).
+    cubic_c_ = t.cubic_c / 16;
+    probe_after_ = now + std::chrono::duration_cast<steady_clock::duration>(
+                             seconds_f(*outcome.limits.retry_after) / t.probe_pause_share);
+  }
+  // Leaving slow start, the rate found is a close estimate (fitted) or a lower bound: a
+  // shallow cut leaves the bucket room to drain without starting the climb back far
+  // below the limit. A challenge is the server's last warning before a ban: cut deep.
+  double beta = !rate_slow_start_ ? t.decrease
+                : fit             ? t.fitted_exit_decrease
+                                  : t.slow_start_exit_decrease;
   if (outcome.challenge) beta = t.decrease / 2;
   rate_ = std::max(t.min_rate, beta * remembered_rate_);
   cubic_k_ = std::cbrt((1 - beta) / cubic_c_);
   rate_slow_start_ = false;
+  std::vector<sent_request>().swap(fit_log_);
+  // A pause long enough for the fitted bucket to drain ends with its burst available:
+  // half of it is used, so pacing near the limit afterwards leaves room for timing noise.
+  const auto drain = std::chrono::duration_cast<steady_clock::duration>(
+      seconds_f(fit ? fit->burst / fit->slowest : 0.0));
+  if (fit && paused_until_ - now >= drain) burst_credit_ = static_cast<int>(fit->burst / 2);
   repace();
+}
+
+// The first refusal ends the unpaced start. The N requests accepted in the first E
+// seconds say little when E is short: a bucket let a burst B through, and N = B + r*E
+// holds for any limit r. What was accepted over a second is a floor under the limit for
+// any burst up to a second's worth (nginx's and WAFs' usual set-ups), so slow start begins
+// there and doubles the pace each second until the next refusal, when the server's bucket
+// is fitted to the answers (bucket_fit.hpp). Starting higher (N/E and N/1s averaged) went
+// down the pace in five cuts of one refusal each, and a WAF banning after seven refusals
+// banned us one run in three. (measured_rate spans at least a second.) Refused before
+// anything was accepted, there is no floor: start from 1/s.
+void host_controller::start_paced(time_point now) {
+  const auto& t = settings_.tuning;
+  rate_ = std::max(1.0, measured_rate(now));
+  first_burst_ = rate_;  // accepted over the last second, read as a count
+  const double elapsed = seconds_f(now - start_).count();
+  const double ceiling = elapsed > 0 && elapsed < 1 ? rate_ / elapsed : rate_;
+  // The further apart floor and ceiling (N/E), the faster slow start climbs, within
+  // bounds: faster still overshot by enough for a WAF's ban in the simulation.
+  const double speed = std::clamp(0.5 * std::log2(ceiling / rate_), 1.0, t.max_slow_start_speed);
+  slow_start_speed_ = speed / seconds_f(t.slow_start_doubling).count();
+  rate_slow_start_ = true;
+  last_rate_growth_ = now;
+  repace();
+}
+
+// The limit a refusal shows when no bucket fits the answers (or after slow start).
+// Leaving slow start, the last doubling overshot: the limit lies between half the pace and
+// the pace, and what was accepted lately narrows it. Later the pace overshoots little and
+// is the better estimate (the measured rate reads low when a pause fell in its window).
+//
+// Over the measured span W the bucket went from some level to full: A accepted means
+// A/W >= r >= (A - B)/W. The burst B is at most what the first second took (the bucket
+// was full at the first refusal), so the lower bound is taken: on an nginx bucket (40/s,
+// burst 10) A/W read 53/s and the pace was cut to 45/s, over the limit again, one
+// Retry-After pause more.
+double host_controller::limit_found(time_point now) {
+  if (!rate_slow_start_) return rate_;
+  const auto& t = settings_.tuning;
+  const double window_s = seconds_f(t.measure_window).count() * t.exit_slots / slots;
+  const double accepted_lately = measured_rate(now, t.exit_slots) - first_burst_ / window_s;
+  return std::max(rate_ / 2, std::min(rate_, accepted_lately));
 }
 
 // A new pace applies from the last send, not from the one after the next.
@@ -365,7 +414,9 @@ void host_controller::on_success(time_point now) {
   // host allowing 10/s as on one allowing 200/s. 40 answers make one "second".
   ++successes_since_cut_;
   const double t = successes_since_cut_ / settings_.tuning.cubic_requests_per_s - cubic_k_;
-  rate_ = std::max(settings_.tuning.min_rate, remembered_rate_ * (1 + cubic_c_ * t * t * t));
+  double next = remembered_rate_ * (1 + cubic_c_ * t * t * t);
+  if (now < probe_after_) next = std::min(next, remembered_rate_);
+  rate_ = std::max(settings_.tuning.min_rate, next);
 }
 
 void host_controller::roll_slots(std::int64_t slot) {

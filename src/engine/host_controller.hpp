@@ -3,6 +3,7 @@
 // Pure and clock-injected: every call takes `now`; nothing sleeps, nothing is shared.
 #pragma once
 
+#include "engine/bucket_fit.hpp"
 #include "engine/rate_limit_headers.hpp"
 
 #include <pricescrape/error.hpp>
@@ -16,6 +17,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pricescrape::engine {
 
@@ -47,6 +49,14 @@ struct adaptive_tuning {
   double max_slow_start_speed = 1.5;       // doublings per period at most
   std::size_t exit_slots = 6;              // eighths of the window measured when slow start ends
   double drain_slots = 1;                  // send slots left empty after a refusal
+  // Leaving slow start with the server's bucket fitted (bucket_fit.hpp): the fitted rate
+  // is the middle of those that explain every answer, within a few percent of the limit
+  // on nginx, so the cut is small.
+  double fitted_exit_decrease = 0.98;
+  std::size_t fit_log_capacity = 1024;  // answers kept for the fit; more: no fit
+  // A host that pauses us on a refusal makes every probe beyond the rate found cost a
+  // pause: after a cut it is not probed before the pause would be this share of the time.
+  double probe_pause_share = 0.05;
 };
 
 struct host_settings {
@@ -187,9 +197,13 @@ class host_controller {
  private:
   void adapt_to(time_point now, const attempt_outcome& outcome);
   void on_refusal(time_point now, const attempt_outcome& outcome);
+  void start_paced(time_point now);
+  double limit_found(time_point now);
   void on_success(time_point now);
   void on_overload(time_point now, const attempt_outcome& outcome);
   void repace();
+  void log_for_fit(time_point now, const attempt_outcome& outcome);
+  std::optional<bucket_estimate> fitted_bucket() const;
   // `what` names the server's request for the message; empty for our own pauses, which
   // the cap does not apply to.
   void pause(time_point now, milliseconds how_long, const char* what, host_change& change);
@@ -217,12 +231,17 @@ class host_controller {
   time_point last_cut_{};       // refusals of requests sent before this do not cut again
   double remembered_rate_ = 0;  // CUBIC's W_max: the accept rate found at the last cut
   double successes_since_cut_ = 0;
-  double cubic_k_ = 0;  // seconds from a cut back to the remembered rate
-  double cubic_c_;      // lowered for hosts that answer probes with pauses
+  double cubic_k_ = 0;        // seconds from a cut back to the remembered rate
+  double cubic_c_;            // lowered for hosts that answer probes with pauses
+  time_point probe_after_{};  // no probe beyond remembered_rate_ before (pausing hosts)
   time_point last_rate_growth_{};
   double first_burst_ = 0;        // accepted in the second before the first refusal: >= the burst
   double slow_start_speed_ = 1;   // doublings per second in slow start
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
+  // Every answered request until slow start ends (then freed), to fit the server's bucket.
+  std::vector<sent_request> fit_log_;
+  bool fit_log_overflow_ = false;
+  int burst_credit_ = 0;  // sends without pacing when a pause ends (a drained bucket)
   time_point last_overload_{};
   bool slow_start_ = true;  // in-flight limit doubling per 100 ms until trouble
   int consecutive_challenges_ = 0;

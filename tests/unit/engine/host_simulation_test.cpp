@@ -3,6 +3,7 @@
 // chosen: the same servers drive the shipped host_controller and the alternatives tried
 // (AIMD on the pace, AIMD on the in-flight limit, Scrapy's AutoThrottle, Netflix's
 // Gradient2), and the figures printed here are the ones quoted in the README.
+#include "engine/bucket_fit.hpp"
 #include "engine/host_controller.hpp"
 
 #include <gtest/gtest.h>
@@ -427,11 +428,11 @@ TEST(HostSimulation, ChosenControllerMeetsIssue9Targets) {
     EXPECT_EQ(r.failed, 0u) << s.name;
     EXPECT_LE(r.refused_share(), 0.02) << s.name;
     EXPECT_EQ(r.bans, 0) << s.name;
-    // Each Retry-After pause costs a second of sending (7 % of this run), and finding
-    // the limit takes two refusals at least (the first ends the unpaced start; a bucket
-    // says nothing more until it is exceeded): 15 s + 2 s caps the share at 0.88.
-    const double target = s.model.retry_after ? 0.85 : 0.9;
-    EXPECT_GE(r.achieved, target * s.model.rate) << s.name;
+    // With Retry-After each of the two refusals that finding the limit takes pauses the
+    // host a second (7 % of this run), less the burst the drained bucket then takes:
+    // about 0.93 at most, so the pace after them must sit within a few percent of the
+    // limit (the bucket fit) for 0.9.
+    EXPECT_GE(r.achieved, 0.9 * s.model.rate) << s.name;
   }
 }
 
@@ -480,6 +481,75 @@ TEST(HostSimulation, NeverTripsTheBan) {
       EXPECT_GE(baseline.bans, 1) << s.name;
     }
   }
+}
+
+// The fit reads the simulated nginx bucket (40/s, burst 10) off what the controller sends:
+// a burst at once until refused (the unpaced start), a second's pause, then a pace
+// doubling each second from 10/s until refused again (slow start). The rates it finds
+// hold the true one and lie within a few percent of it.
+TEST(HostSimulation, BucketFitReadsNginxFromTheStartAndSlowStart) {
+  server_state server;
+  std::vector<sent_request> log;
+  auto send = [&](time_point at) {
+    log.push_back({at, server.arrive(at, t0).first == 200});
+    return log.back().accepted;
+  };
+  while (send(t0) && log.size() < 100) {
+  }
+  time_point now = t0 + 1s;
+  double pace = 10;  // requests/s
+  while (send(now) && now < t0 + 10s) {
+    pace *= std::exp2(1 / pace);
+    now += std::chrono::duration_cast<steady_clock::duration>(seconds_f(1 / pace));
+  }
+  ASSERT_EQ(
+      std::count_if(log.begin(), log.end(), [](const sent_request& r) { return !r.accepted; }), 2);
+  const auto fit = fit_leaky_bucket(log, 1, 400);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_LE(fit->slowest, 40.0);
+  EXPECT_GE(fit->fastest * 1.01, 40.0);
+  EXPECT_LE(fit->fastest - fit->slowest, 0.1 * 40);
+  EXPECT_NEAR(fit->burst, 10.0, 1.0);
+}
+
+// Against nginx with Retry-After: 1, answers at once: two refusals find the limit (two
+// pauses), the pace then sits within a few percent of it, and the second pause ends with
+// half the fitted burst sent at once, none of it refused, the bucket having drained.
+TEST(HostSimulation, AfterTheFitThePauseEndsWithHalfTheBurst) {
+  server_state server;
+  server.model.retry_after = 1s;
+  host_controller ctl(host_settings{}, t0, 1);
+  time_point now = t0;
+  auto send = [&] {
+    ctl.sent(now);
+    attempt_outcome o;
+    o.status = server.arrive(now, t0).first;
+    if (o.status != 200) o.limits.retry_after = server.model.retry_after;
+    ctl.finished(now, o);
+    return o.status;
+  };
+  for (int guard = 0; ctl.stats().pauses < 2 && guard < 10000; ++guard) {
+    const decision d = ctl.ask(now);
+    if (d.what == decision::action::send) {
+      send();
+    } else {
+      ASSERT_EQ(d.what, decision::action::wait_until);
+      now = d.until;
+    }
+  }
+  ASSERT_EQ(ctl.stats().pauses, 2u);
+  EXPECT_GE(ctl.rate(), 0.93 * 40);
+  EXPECT_LE(ctl.rate(), 1.02 * 40);
+  now = ctl.paused_until();
+  int at_once = 0;
+  while (ctl.ask(now).what == decision::action::send) {
+    EXPECT_EQ(send(), 200);
+    ++at_once;
+  }
+  // Half a burst of about 10, and the send that opens the pause's end.
+  EXPECT_GE(at_once, 5);
+  EXPECT_LE(at_once, 6);
+  EXPECT_EQ(ctl.stats().refusals, 2u);
 }
 
 // An unlimited host: the controller never paces it, and the slow start costs little.

@@ -1,0 +1,76 @@
+#include "engine/bucket_fit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+namespace pricescrape::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+const auto t0 = std::chrono::steady_clock::time_point{} + 1000h;
+
+sent_request at(std::chrono::milliseconds when, bool accepted) { return {t0 + when, accepted}; }
+
+// Three accepted and one refused at 0 ms and again at 500 ms, one more refused at 600 ms.
+// A burst B >= 2 took the first three. At 500 ms the excess left is max(0, 2 - R/2) + 1,
+// and the fourth is refused only if the bucket drained to 0: R > 4/s. At 600 ms the excess
+// would be 2 - R/10 + 1, refused only if it is more than B >= 2: R < 10/s.
+std::vector<sent_request> hand_log() {
+  return {at(0ms, true),   at(0ms, true),   at(0ms, true),    at(0ms, false),  at(500ms, true),
+          at(500ms, true), at(500ms, true), at(500ms, false), at(600ms, false)};
+}
+
+TEST(BucketFit, RatesBetweenTheBoundsTheAnswersSet) {
+  const auto fit = fit_leaky_bucket(hand_log(), 1, 100);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_GT(fit->slowest, 4.0);
+  EXPECT_LT(fit->slowest, 4.0 * 1.01);
+  EXPECT_LT(fit->fastest, 10.0);
+  EXPECT_GT(fit->fastest, 10.0 / 1.01);
+  EXPECT_DOUBLE_EQ(fit->rate(), (fit->slowest + fit->fastest) / 2);
+  // At the slowest rate the first 500 ms drain 2.0x of the excess; the burst that takes the
+  // second round is a little more than 2.
+  EXPECT_GE(fit->burst, 2.0);
+  EXPECT_LT(fit->burst, 3.0);
+}
+
+TEST(BucketFit, AnswersArrivingOutOfOrderGiveTheSameFit) {
+  auto log = hand_log();
+  const auto in_order = fit_leaky_bucket(log, 1, 100);
+  // Answers come back in any order; the bucket saw the requests in the order they went.
+  std::vector<sent_request> shuffled(log.begin() + 4, log.end());
+  shuffled.insert(shuffled.end(), log.begin(), log.begin() + 4);
+  const auto out_of_order = fit_leaky_bucket(shuffled, 1, 100);
+  ASSERT_TRUE(in_order && out_of_order);
+  EXPECT_DOUBLE_EQ(in_order->slowest, out_of_order->slowest);
+  EXPECT_DOUBLE_EQ(in_order->fastest, out_of_order->fastest);
+}
+
+TEST(BucketFit, NoRefusalNoFit) {
+  EXPECT_FALSE(fit_leaky_bucket(std::vector<sent_request>{at(0ms, true), at(10ms, true)}, 1, 100));
+  EXPECT_FALSE(fit_leaky_bucket(std::vector<sent_request>{}, 1, 100));
+}
+
+TEST(BucketFit, BadRangeNoFit) {
+  EXPECT_FALSE(fit_leaky_bucket(hand_log(), 0, 100));
+  EXPECT_FALSE(fit_leaky_bucket(hand_log(), 50, 10));
+}
+
+// Refused, then accepted at the same instant with the same excess: no bucket does that
+// (a fixed-window counter resetting, or another client's requests in between).
+TEST(BucketFit, AnswersNoBucketGivesNoFit) {
+  const std::vector<sent_request> log{at(0ms, true), at(0ms, false), at(0ms, true)};
+  EXPECT_FALSE(fit_leaky_bucket(log, 1, 100));
+}
+
+TEST(BucketFit, ARangeOutsideTheBoundsGivesNoFit) {
+  EXPECT_FALSE(fit_leaky_bucket(hand_log(), 11, 100));
+  EXPECT_FALSE(fit_leaky_bucket(hand_log(), 1, 3.9));
+}
+
+}  // namespace
+}  // namespace pricescrape::engine
