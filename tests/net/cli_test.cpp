@@ -435,7 +435,10 @@ std::string widget_urls(const std::string& name, int count, int delay_ms = 0) {
 }
 
 TEST(CliOutput, StdoutOnAFullDeviceExitsThreeNamingTheCause) {
-  const auto input = widget_urls("full", 50);
+  // Each page 50 ms slow: job 0's write fails long before ten more pages could be
+  // fetched, however long its extraction takes on a loaded machine (without the delay a
+  // CI run once saw 16 requests out: pages fetched in a millisecond each outran job 0).
+  const auto input = widget_urls("full", 50, 50);
   const int before = shop_requests();
   auto r = run_shell("exec " + cli_command({input, "-c", "1", "--no-progress"}) + " >/dev/full");
   EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -445,12 +448,36 @@ TEST(CliOutput, StdoutOnAFullDeviceExitsThreeNamingTheCause) {
   // The batch stopped at the first failed write, not after the 50. Requests out by then:
   // job 0, the jobs that fetched while it was extracted (bounded by the body slots:
   // concurrency + extraction threads), and the jobs that took the slots of later jobs
-  // finishing before job 0 (their records wait in the reorder buffer, unwritten): when
-  // job 0's page is the slow one under a loaded machine, a few more. 10 of 50 leaves that
-  // race room and still fails a batch that goes on fetching.
+  // finishing before job 0 (their records wait in the reorder buffer, unwritten). 10 of
+  // 50 leaves that room and still fails a batch that goes on fetching.
   const int sent = shop_requests() - before;
   EXPECT_GE(sent, 1);
   EXPECT_LE(sent, 10);
+}
+
+// The system's CA bundle is read on the first TLS connection, not at start: with
+// SSL_CERT_FILE naming a FIFO nobody writes to, reading it would block for good, so an
+// http:// run finishing proves it was never opened; an https:// run still reads it
+// (a bundle holding the shop's CA, without --cacert, verifies the shop).
+TEST(CliTls, CaBundleIsReadOnlyWhenAnHttpsUrlIsFetched) {
+  const auto fifo = temp_dir() / "ca-fifo";
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const auto http_input = write_file("ca-lazy-http.txt", shop().http_url("/products/widget.html"));
+  auto r =
+      run_shell("SSL_CERT_FILE='" + fifo.string() + "' exec timeout 20 " +
+                cli_command({http_input, "-q", "--no-progress", "-f", "jsonl"}) + " >/dev/null");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto https_input =
+      write_file("ca-lazy-https.txt", shop().https_url("/products/widget.html"));
+  auto s =
+      run_shell("SSL_CERT_FILE='" + shop().cert() + "' exec timeout 20 " +
+                cli_command({https_input, "-q", "--no-progress", "-f", "jsonl"}) + " >/dev/null");
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  auto t =
+      run_shell("SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/nonexistent exec timeout 20 " +
+                cli_command({https_input, "-q", "--no-progress", "-f", "jsonl"}) + " >/dev/null");
+  EXPECT_EQ(t.exit_code, 1) << t.err;  // the shop's certificate is not trusted
 }
 
 TEST(CliOutput, ClosedStdoutIsRefusedBeforeAnyRequest) {
