@@ -538,6 +538,8 @@ TEST(HostSimulation, AfterTheFitThePauseEndsWithHalfTheBurst) {
     }
   }
   ASSERT_EQ(ctl.stats().pauses, 2u);
+  // Cut to 0.98 of the rate the fit found, nothing answered since.
+  const double found = ctl.rate() / host_settings{}.tuning.fitted_exit_decrease;
   EXPECT_GE(ctl.rate(), 0.93 * 40);
   EXPECT_LE(ctl.rate(), 1.02 * 40);
   now = ctl.paused_until();
@@ -549,6 +551,22 @@ TEST(HostSimulation, AfterTheFitThePauseEndsWithHalfTheBurst) {
   // Half a burst of about 10, and the send that opens the pause's end.
   EXPECT_GE(at_once, 5);
   EXPECT_LE(at_once, 6);
+  EXPECT_EQ(ctl.stats().refusals, 2u);
+  // Then no probe beyond the rate found for 20 pauses' length: CUBIC alone would climb
+  // past it within seconds, and every refusal would cost this host another second.
+  double fastest = 0;
+  const time_point quiet_until = now + 19s;
+  while (now < quiet_until) {
+    const decision d = ctl.ask(now);
+    if (d.what == decision::action::send) {
+      send();
+      fastest = std::max(fastest, ctl.rate());
+    } else {
+      now = d.until;
+    }
+  }
+  EXPECT_LE(fastest, found * 1.001);
+  EXPECT_GE(fastest, found * 0.999);  // back at the rate found, not below it
   EXPECT_EQ(ctl.stats().refusals, 2u);
 }
 
