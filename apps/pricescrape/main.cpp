@@ -491,6 +491,7 @@ int main(int argc, char** argv) {
   // or socket.
   closed_at_start = cli::reserve_standard_fds();
   cli::ignore_sigpipe();
+  cli::keep_page_buffers_in_the_heap();
   fd_limit_at_start = cli::raise_fd_limit();
   std::ios::sync_with_stdio(false);
   // std::cin is tied to std::cout: the reader thread's every read of stdin would flush

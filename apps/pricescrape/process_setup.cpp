@@ -1,6 +1,7 @@
 #include "process_setup.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -28,6 +29,14 @@ standard_fds reserve_standard_fds() noexcept {
 }
 
 void ignore_sigpipe() noexcept { std::signal(SIGPIPE, SIG_IGN); }
+
+void keep_page_buffers_in_the_heap() noexcept {
+#ifdef __GLIBC__
+  // A refused setting leaves glibc's defaults: slower, never wrong, so nothing to report.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
 
 void die_of_sigpipe() noexcept {
   std::signal(SIGPIPE, SIG_DFL);
