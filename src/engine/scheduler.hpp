@@ -91,8 +91,8 @@ class shared_slot {
   shared_slot& operator=(const shared_slot&) = delete;
   ~shared_slot() { reset(); }
   void reset() {
-    if (gate_ && !slot_.empty()) std::exchange(gate_, nullptr)->release(host_, slot_);
-    gate_ = nullptr;
+    if (auto* gate = std::exchange(gate_, nullptr); gate && !slot_.empty())
+      gate->release(host_, slot_);
   }
 
  private:

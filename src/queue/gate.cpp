@@ -108,10 +108,10 @@ void cluster_gate::reserve(const std::string& host, std::chrono::microseconds ga
   if (in_flight_limit > 0) token = impl_->token_prefix + std::to_string(impl_->next_token++);
   impl_->lane.post(
       {[this, host, gap, in_flight_limit, token, answer, unpaced_here](redis::connection& c) {
-         const auto r = c.command({"EVAL", reserve_script, "2", impl_->k.host(host),
-                                   impl_->k.host(host) + ":in-flight", std::to_string(gap.count()),
-                                   std::to_string(in_flight_limit), token.empty() ? "-" : token,
-                                   std::to_string(impl_->hold.count())});
+         const auto r =
+             c.command({"EVAL", reserve_script, "2", impl_->k.host(host), impl_->k.host_slots(host),
+                        std::to_string(gap.count()), std::to_string(in_flight_limit),
+                        token.empty() ? "-" : token, std::to_string(impl_->hold.count())});
          expect_ok(r, "the pacing script");
          gate_pass pass;
          if (r.elements.empty() || r.elements[0].as_integer() == 0) {
@@ -131,7 +131,7 @@ void cluster_gate::reserve(const std::string& host, std::chrono::microseconds ga
 }
 
 void cluster_gate::release(const std::string& host, const std::string& slot) {
-  impl_->lane.post({[this, key = impl_->k.host(host) + ":in-flight", slot](redis::connection& c) {
+  impl_->lane.post({[this, key = impl_->k.host_slots(host), slot](redis::connection& c) {
                       expect_ok(c.command({"ZREM", key, slot}), "releasing an in-flight slot");
                     },
                     true, nullptr});

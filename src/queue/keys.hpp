@@ -28,6 +28,8 @@ struct keys {
   std::string host(std::string_view host_key) const {
     return prefix + "host:" + std::string(host_key);
   }
+  // A sorted set: the host's in-flight slots shared with --per-host (token -> expiry).
+  std::string host_slots(std::string_view host_key) const { return host(host_key) + ":in-flight"; }
 
   std::string prefix;
   std::string jobs;     // stream: i (index), u (url), x (why the line is not a URL)

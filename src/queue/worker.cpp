@@ -283,16 +283,8 @@ bool worker::impl::drained() {
   if (!r.is_error() && !r.elements.empty() && r.elements[0].as_integer() != 0) return false;
   // Nothing pending: but an entry handed back (acknowledged and added again, in one
   // transaction) after the last read is undelivered now. One more read, not blocking.
-  const auto again = reading([&](redis::connection& c) {
-    return c.command({"XREADGROUP", "GROUP", std::string(group), consumer, "COUNT",
-                      std::to_string(std::max<std::size_t>(free_room(), 1)), "STREAMS", k.jobs,
-                      ">"});
-  });
-  std::size_t got = 0;
-  for (const auto& stream : again.elements)
-    if (stream.elements.size() == 2) got += take(stream.elements[1], {});
+  const std::size_t got = read_new(std::max<std::size_t>(free_room(), 1), false);
   std::lock_guard lock(mutex);
-  stats.delivered += got;
   return got == 0 && held.empty();
 }
 

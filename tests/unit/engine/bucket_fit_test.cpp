@@ -32,8 +32,8 @@ TEST(BucketFit, RatesBetweenTheBoundsTheAnswersSet) {
   EXPECT_LT(fit->fastest, 10.0);
   EXPECT_GT(fit->fastest, 10.0 / 1.01);
   EXPECT_DOUBLE_EQ(fit->rate(), (fit->slowest + fit->fastest) / 2);
-  // At the slowest rate the first 500 ms drain 2.0x of the excess; the burst that takes the
-  // second round is a little more than 2.
+  // At the slowest rate (just over 4/s) 500 ms do not quite drain the excess of 2, so the
+  // burst that lets the second round through is a little more than 2.
   EXPECT_GE(fit->burst, 2.0);
   EXPECT_LT(fit->burst, 3.0);
 }
