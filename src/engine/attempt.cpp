@@ -40,6 +40,10 @@ void log_change(const host_policy& h, const host_change& change) {
         std::chrono::duration_cast<std::chrono::milliseconds>(change.paused_until - steady::now());
     spdlog::debug("host {}: paused for {} ms", h.key, std::max<std::int64_t>(0, ms.count()));
   }
+  if (change.fitted) {
+    spdlog::debug("host {}: the server's limiter reads as {:.3g}-{:.3g} requests/s, burst {:.3g}",
+                  h.key, change.fitted->slowest, change.fitted->fastest, change.fitted->burst);
+  }
   if (change.blocked) spdlog::warn("host {}: giving up on it", h.key);
 }
 

@@ -1,6 +1,7 @@
 #include "engine/bucket_fit.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -40,6 +41,31 @@ burst_range bursts_explaining(std::span<const sent_request> log, double rate) {
   return range;
 }
 
+// The whole-number burst that explains the answers at `rate`, if one does. The excess is
+// summed in floating point, where nginx counts thousandths: a hair's tolerance.
+std::optional<double> whole_burst_at(std::span<const sent_request> sorted, double rate) {
+  const burst_range range = bursts_explaining(sorted, rate);
+  const double whole = std::ceil(range.lowest - 1e-6);
+  if (!range.any() || whole >= range.below) return std::nullopt;
+  return whole;
+}
+
+// The first unbroken run of rates in [from, to] that a whole-number burst explains.
+std::optional<bucket_estimate> fit_whole_burst(std::span<const sent_request> sorted, double from,
+                                               double to) {
+  std::optional<bucket_estimate> fit;
+  for (double rate = from; rate <= to; rate *= 1.0005) {
+    const auto burst = whole_burst_at(sorted, rate);
+    if (!burst) {
+      if (fit) break;
+      continue;
+    }
+    if (!fit) fit = bucket_estimate{rate, rate, *burst, true};
+    fit->fastest = rate;
+  }
+  return fit;
+}
+
 }  // namespace
 
 std::optional<bucket_estimate> fit_leaky_bucket(std::span<const sent_request> log, double min_rate,
@@ -61,7 +87,11 @@ std::optional<bucket_estimate> fit_leaky_bucket(std::span<const sent_request> lo
     if (!fit) fit = bucket_estimate{rate, rate, range.lowest};
     fit->fastest = rate;
   }
-  return fit;
+  if (!fit) return fit;
+  // Whole bursts can lie a step beyond either end of the 1 % grid's run.
+  const auto whole = fit_whole_burst(sorted, std::max(min_rate, fit->slowest / 1.01),
+                                     std::min(max_rate, fit->fastest * 1.01));
+  return whole ? whole : fit;
 }
 
 }  // namespace pricescrape::engine

@@ -47,12 +47,19 @@ struct adaptive_tuning {
   milliseconds slow_start_doubling{1000};  // pace doubling period between the first two
                                            // refusals
   double max_slow_start_speed = 1.5;       // doublings per period at most
-  std::size_t exit_slots = 6;              // eighths of the window measured when slow start ends
-  double drain_slots = 1;                  // send slots left empty after a refusal
+  // ... and after the first period (the first pause): a slower climb near the limit fills
+  // the server's bucket over more answers, so the fit pins the limit closer (on nginx at
+  // 40/s the fitted range was 0.5/s wide, 0.75/s at 1.5; 0.91 of the limit instead of 0.90
+  // with Retry-After: 1).
+  double late_slow_start_speed = 1.0;
+  std::size_t exit_slots = 6;  // eighths of the window measured when slow start ends
+  double drain_slots = 1;      // send slots left empty after a refusal
   // Leaving slow start with the server's bucket fitted (bucket_fit.hpp): the fitted rate
   // is the middle of those that explain every answer, within a few percent of the limit
   // on nginx, so the cut is small.
   double fitted_exit_decrease = 0.98;
+  // ... and when a whole-number burst pinned it to within ~2 % (its slowest rate).
+  double whole_burst_exit_decrease = 0.995;
   std::size_t fit_log_capacity = 1024;  // answers kept for the fit; more: no fit
   // A host that pauses us on a refusal makes every probe beyond the rate found cost a
   // pause: after a cut it is not probed before the pause would be this share of the time.
@@ -138,7 +145,8 @@ struct host_change {
   double new_rate = 0;
   bool paused = false;  // a pause started or was extended
   time_point paused_until{};
-  bool blocked = false;  // the host was given up on by this outcome
+  bool blocked = false;                   // the host was given up on by this outcome
+  std::optional<bucket_estimate> fitted;  // the server's bucket, read off this refusal
 };
 
 // The last `capacity` latencies, for p50/p95 in the summary: fixed memory per host.
@@ -204,6 +212,9 @@ class host_controller {
   void repace();
   void log_for_fit(time_point now, const attempt_outcome& outcome);
   std::optional<bucket_estimate> fitted_bucket() const;
+  double fitted_limit(const bucket_estimate& fit) const noexcept;
+  double exit_decrease_for(const bucket_estimate& fit) const noexcept;
+  void use_drained_burst(time_point now, const bucket_estimate& fit);
   // `what` names the server's request for the message; empty for our own pauses, which
   // the cap does not apply to.
   void pause(time_point now, milliseconds how_long, const char* what, host_change& change);
@@ -235,12 +246,14 @@ class host_controller {
   double cubic_c_;            // lowered for hosts that answer probes with pauses
   time_point probe_after_{};  // no probe beyond remembered_rate_ before (pausing hosts)
   time_point last_rate_growth_{};
+  time_point paced_since_{};      // when slow start's pacing began (the first refusal)
   double first_burst_ = 0;        // accepted in the second before the first refusal: >= the burst
   double slow_start_speed_ = 1;   // doublings per second in slow start
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
   // Every answered request until slow start ends (then freed), to fit the server's bucket.
   std::vector<sent_request> fit_log_;
   bool fit_log_overflow_ = false;
+  std::optional<bucket_estimate> new_fit_;  // fitted by the last answer, for host_change
   int burst_credit_ = 0;  // sends without pacing when a pause ends (a drained bucket)
   time_point last_overload_{};
   bool slow_start_ = true;  // in-flight limit doubling per 100 ms until trouble

@@ -16,26 +16,43 @@ const auto t0 = std::chrono::steady_clock::time_point{} + 1000h;
 sent_request at(std::chrono::milliseconds when, bool accepted) { return {t0 + when, accepted}; }
 
 // Three accepted and one refused at 0 ms and again at 500 ms, one more refused at 600 ms.
-// A burst B >= 2 took the first three. At 500 ms the excess left is max(0, 2 - R/2) + 1,
-// and the fourth is refused only if the bucket drained to 0: R > 4/s. At 600 ms the excess
-// would be 2 - R/10 + 1, refused only if it is more than B >= 2: R < 10/s.
+// A burst B >= 2 took the first three, and B < 3 refused the fourth. At 500 ms the first
+// request's excess is max(0, 2 - R/2 + 1) and the third's two more, so the third is
+// accepted only if R > 4/s (B = 2 + a little) or R >= 6/s (B = 2 exactly). At 600 ms the
+// excess would be 2 - R/10 + 1, refused only if it is more than B: R < 10/s.
 std::vector<sent_request> hand_log() {
   return {at(0ms, true),   at(0ms, true),   at(0ms, true),    at(0ms, false),  at(500ms, true),
           at(500ms, true), at(500ms, true), at(500ms, false), at(600ms, false)};
 }
 
-TEST(BucketFit, RatesBetweenTheBoundsTheAnswersSet) {
+TEST(BucketFit, AWholeBurstNarrowsTheRangeToTheRatesItAllows) {
   const auto fit = fit_leaky_bucket(hand_log(), 1, 100);
   ASSERT_TRUE(fit.has_value());
-  EXPECT_GT(fit->slowest, 4.0);
-  EXPECT_LT(fit->slowest, 4.0 * 1.01);
+  EXPECT_TRUE(fit->whole_burst);
+  EXPECT_DOUBLE_EQ(fit->burst, 2.0);
+  EXPECT_GE(fit->slowest, 6.0);
+  EXPECT_LT(fit->slowest, 6.0 * 1.001);
   EXPECT_LT(fit->fastest, 10.0);
-  EXPECT_GT(fit->fastest, 10.0 / 1.01);
+  EXPECT_GT(fit->fastest, 10.0 / 1.001);
   EXPECT_DOUBLE_EQ(fit->rate(), (fit->slowest + fit->fastest) / 2);
-  // At the slowest rate (just over 4/s) 500 ms do not quite drain the excess of 2, so the
-  // burst that lets the second round through is a little more than 2.
-  EXPECT_GE(fit->burst, 2.0);
-  EXPECT_LT(fit->burst, 3.0);
+}
+
+// Two accepted at 0 ms and a third refused (1 <= B < 2); after a second, accepted at 0 and
+// twice at 30 ms with one refused there (B >= 2 - 0.03 R); after another, accepted at 0
+// and at 20 ms with one refused there (B < 2 - 0.02 R). Below 33/s no whole number lies
+// in [2 - 0.03 R, 2 - 0.02 R): the range is the one any burst allows, from about 2/s (a
+// second must drain the first two) to the 30/s asked for.
+TEST(BucketFit, WithoutAWholeBurstTheRangeIsWhatAnyBurstAllows) {
+  const std::vector<sent_request> log{
+      at(0ms, true),    at(0ms, true),     at(0ms, false),   at(1000ms, true), at(1000ms, true),
+      at(1030ms, true), at(1030ms, false), at(2000ms, true), at(2020ms, true), at(2020ms, false)};
+  const auto fit = fit_leaky_bucket(log, 1, 30);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_FALSE(fit->whole_burst);
+  EXPECT_NEAR(fit->slowest, 2.0, 0.1);
+  EXPECT_GT(fit->fastest, 30.0 / 1.01);
+  EXPECT_GE(fit->burst, 1.0);
+  EXPECT_LT(fit->burst, 2.0);
 }
 
 TEST(BucketFit, AnswersArrivingOutOfOrderGiveTheSameFit) {

@@ -513,9 +513,10 @@ TEST(HostSimulation, BucketFitReadsNginxFromTheStartAndSlowStart) {
 }
 
 // Against nginx with Retry-After: 1, answers at once: two refusals find the limit (two
-// pauses), the pace then sits within a few percent of it, and the second pause ends with
-// half the fitted burst sent at once, none of it refused, the bucket having drained.
-TEST(HostSimulation, AfterTheFitThePauseEndsWithHalfTheBurst) {
+// pauses) and a whole burst of 10, the pace then sits just under the limit, and the second
+// pause ends with the burst sent at once, bar one kept, none of it refused, the bucket
+// having drained.
+TEST(HostSimulation, AfterTheFitThePauseEndsWithTheBurstBarOne) {
   server_state server;
   server.model.retry_after = 1s;
   host_controller ctl(host_settings{}, t0, 1);
@@ -538,19 +539,18 @@ TEST(HostSimulation, AfterTheFitThePauseEndsWithHalfTheBurst) {
     }
   }
   ASSERT_EQ(ctl.stats().pauses, 2u);
-  // Cut to 0.98 of the rate the fit found, nothing answered since.
-  const double found = ctl.rate() / host_settings{}.tuning.fitted_exit_decrease;
-  EXPECT_GE(ctl.rate(), 0.93 * 40);
-  EXPECT_LE(ctl.rate(), 1.02 * 40);
+  // Cut to 0.995 of the slowest rate the fit found, nothing answered since.
+  const double found = ctl.rate() / host_settings{}.tuning.whole_burst_exit_decrease;
+  EXPECT_GE(ctl.rate(), 0.97 * 40);
+  EXPECT_LE(ctl.rate(), 1.0 * 40);
   now = ctl.paused_until();
   int at_once = 0;
   while (ctl.ask(now).what == decision::action::send) {
     EXPECT_EQ(send(), 200);
     ++at_once;
   }
-  // Half a burst of about 10, and the send that opens the pause's end.
-  EXPECT_GE(at_once, 5);
-  EXPECT_LE(at_once, 6);
+  // The burst of 10: nginx lets 11 through an empty bucket.
+  EXPECT_EQ(at_once, 10);
   EXPECT_EQ(ctl.stats().refusals, 2u);
   // Then no probe beyond the rate found for 20 pauses' length: CUBIC alone would climb
   // past it within seconds, and every refusal would cost this host another second.
