@@ -20,8 +20,8 @@ struct bucket_estimate {
   double fastest = 0;  // ... and the fastest, of the first run of rates that do
   double burst = 0;    // the least excess the slowest one lets through
   // Limiters count whole requests (nginx's `burst=10`, a token bucket of 11): when a
-  // whole-number burst explains the answers, only the rates that allow one are kept, a
-  // range about a third as wide, and `burst` is that number.
+  // whole-number burst explains the answers, only the rates that allow it are kept (on
+  // nginx at 40/s, 0.6/s wide where any burst allowed 2/s), and `burst` is that number.
   bool whole_burst = false;
   // The middle of the range: the rate least far from any that explains the answers.
   double rate() const noexcept { return (slowest + fastest) / 2; }
@@ -32,10 +32,12 @@ struct bucket_estimate {
 // refuse every refused one: the first unbroken run of them. nullopt when no rate explains
 // the answers (another kind of limiter, or answers reordered by the network) or when `log`
 // has no refusal.
-// Refused requests leave the bucket as it was, as nginx's do. Within that run, rates are
-// tried again in steps of 0.05 % for the ones a whole-number burst explains; if any are,
-// they are the estimate. Work: 1 % steps over the range, then ~80 finer ones, times the
-// log's length (a few hundred thousand steps for a 1,024-entry log).
+// Refused requests leave the bucket as it was, as nginx's do. But first, the rates a
+// whole-number burst explains are found exactly (an accepted request may be 1 ms of
+// timing noise over it; the widest range if several bursts do); if any are, they are the
+// estimate. Work: ~100 halvings per whole
+// burst tried (the first refusals usually leave one or two), or 1 % steps over the range,
+// times the log's length: a few hundred thousand steps for a 1,024-entry log.
 std::optional<bucket_estimate> fit_leaky_bucket(std::span<const sent_request> log, double min_rate,
                                                 double max_rate);
 

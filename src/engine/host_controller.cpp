@@ -256,12 +256,12 @@ void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
   }
 }
 
-// Until slow start ends, each answer of the rate limiter's kind (accepted, or refused with
-// a 429/503) is kept with its send time; a bot challenge or a broken exchange is no
-// bucket's answer and is left out.
+// Each answer of the rate limiter's kind (accepted, or refused with a 429/503) is kept
+// with its send time, from the first request until the log is full (then freed for good):
+// every refusal fits the server's bucket to all of them. A bot challenge or a broken
+// exchange is no bucket's answer and is left out.
 void host_controller::log_for_fit(time_point now, const attempt_outcome& outcome) {
-  const bool fitting = rate_ <= 0 || rate_slow_start_;
-  if (!fitting || fit_log_overflow_ || outcome.challenge || outcome.status <= 0) return;
+  if (fit_log_overflow_ || outcome.challenge || outcome.status <= 0) return;
   if (is_overload(outcome)) return;
   if (fit_log_.size() >= settings_.tuning.fit_log_capacity) {
     fit_log_overflow_ = true;
@@ -271,15 +271,20 @@ void host_controller::log_for_fit(time_point now, const attempt_outcome& outcome
   fit_log_.push_back({now - outcome.latency, !is_refusal(outcome.status)});
 }
 
-// The server's bucket as our answers show it, read when slow start ends: its pace then
-// overshot the limit, so the limit lies below twice the pace.
+// The server's bucket as our answers show it, read on a refusal: the pace then overshot
+// the limit, so the limit lies below twice the pace.
 std::optional<bucket_estimate> host_controller::fitted_bucket() const {
   if (fit_log_overflow_ || rate_ <= 0) return std::nullopt;
   return fit_leaky_bucket(fit_log_, std::max(settings_.tuning.min_rate, rate_ / 16), rate_ * 2);
 }
 
 // Refusals cut the pace, not the in-flight limit: a rate limiter counts requests per
-// second, and fewer at once still arrive as fast when responses are quick.
+// second, and fewer at once still arrive as fast when responses are quick. While the log
+// lasts, every refusal after the first fits the server's bucket to all the answers: the
+// fit leaving slow start sets the pace, and a later refusal (a probe, or a fit that read
+// the limit high) adds seconds of answers at a known pace, which pin it closer still. A
+// fit replaces CUBIC's cut; without one (another kind of limiter, a limit that changed)
+// the cut applies.
 void host_controller::on_refusal(time_point now, const attempt_outcome& outcome) {
   // A request sent before the last cut was paced by the old rate: its refusal is news
   // already acted on (TCP reacts once per window for the same reason).
@@ -291,12 +296,12 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
     start_paced(now);
     return;
   }
-  const auto fit = rate_slow_start_ ? fitted_bucket() : std::nullopt;
+  const auto fit = fitted_bucket();
   new_fit_ = fit;
   double found = fit ? fitted_limit(*fit) : limit_found(now);
   // CUBIC's fast convergence (RFC 9438 4.7): refused again at or below the rate
   // remembered last time, the limit is lower than that; settle lower.
-  if (!rate_slow_start_ && found <= remembered_rate_ * 1.01) found *= (1 + t.decrease) / 2;
+  if (!fit && !rate_slow_start_ && found <= remembered_rate_ * 1.01) found *= (1 + t.decrease) / 2;
   remembered_rate_ = std::max(t.min_rate, found);
   successes_since_cut_ = 0;
   if (outcome.limits.retry_after) {
@@ -310,14 +315,13 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
   // Leaving slow start, the rate found is a close estimate (fitted) or a lower bound: a
   // shallow cut leaves the bucket room to drain without starting the climb back far
   // below the limit. A challenge is the server's last warning before a ban: cut deep.
-  double beta = !rate_slow_start_ ? t.decrease
-                : fit             ? exit_decrease_for(*fit)
-                                  : t.slow_start_exit_decrease;
+  double beta = fit                 ? exit_decrease_for(*fit)
+                : !rate_slow_start_ ? t.decrease
+                                    : t.slow_start_exit_decrease;
   if (outcome.challenge) beta = t.decrease / 2;
   rate_ = std::max(t.min_rate, beta * remembered_rate_);
   cubic_k_ = std::cbrt((1 - beta) / cubic_c_);
   rate_slow_start_ = false;
-  std::vector<sent_request>().swap(fit_log_);
   if (fit) use_drained_burst(now, *fit);
   repace();
 }

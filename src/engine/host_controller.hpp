@@ -250,7 +250,7 @@ class host_controller {
   double first_burst_ = 0;        // accepted in the second before the first refusal: >= the burst
   double slow_start_speed_ = 1;   // doublings per second in slow start
   bool rate_slow_start_ = false;  // between the first and second refusal: doubling per s
-  // Every answered request until slow start ends (then freed), to fit the server's bucket.
+  // Every answered request until fit_log_capacity (then freed), to fit the server's bucket.
   std::vector<sent_request> fit_log_;
   bool fit_log_overflow_ = false;
   std::optional<bucket_estimate> new_fit_;  // fitted by the last answer, for host_change

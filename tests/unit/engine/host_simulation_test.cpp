@@ -570,6 +570,43 @@ TEST(HostSimulation, AfterTheFitThePauseEndsWithTheBurstBarOne) {
   EXPECT_EQ(ctl.stats().refusals, 2u);
 }
 
+// A refusal after slow start fits the bucket again, to every answer kept since the first
+// request: seconds of pacing just over the limit, then the refusal, pin the limit far
+// closer than slow start's second did. The pace is set 3 % over the fitted rate here to
+// bring that refusal about.
+TEST(HostSimulation, ALaterRefusalRefitsTheBucketToEveryAnswer) {
+  server_state server;
+  server.model.retry_after = 1s;
+  host_settings settings;
+  settings.tuning.whole_burst_exit_decrease = 1.03;
+  host_controller ctl(settings, t0, 1);
+  time_point now = t0;
+  std::vector<bucket_estimate> fits;
+  for (int guard = 0; ctl.stats().pauses < 3 && guard < 100000; ++guard) {
+    const decision d = ctl.ask(now);
+    if (d.what != decision::action::send) {
+      ASSERT_EQ(d.what, decision::action::wait_until);
+      now = d.until;
+      continue;
+    }
+    ctl.sent(now);
+    attempt_outcome o;
+    o.status = server.arrive(now, t0).first;
+    if (o.status != 200) o.limits.retry_after = server.model.retry_after;
+    const host_change change = ctl.finished(now, o);
+    if (change.fitted) fits.push_back(*change.fitted);
+  }
+  ASSERT_EQ(ctl.stats().pauses, 3u);
+  ASSERT_EQ(fits.size(), 2u);
+  for (const auto& fit : fits) {
+    EXPECT_TRUE(fit.whole_burst);
+    EXPECT_EQ(fit.burst, 10.0);
+    EXPECT_LE(fit.slowest, 40.0);
+    EXPECT_GE(fit.fastest * 1.001, 40.0);
+  }
+  EXPECT_LT(fits[1].fastest - fits[1].slowest, (fits[0].fastest - fits[0].slowest) / 2);
+}
+
 // An unlimited host: the controller never paces it, and the slow start costs little.
 TEST(HostSimulation, UnlimitedHostRunsAtFullSpeed) {
   server_model m;
