@@ -231,6 +231,28 @@ INSTANTIATE_TEST_SUITE_P(Limiter, AdaptiveDefault,
                                                         "rate=50&burst=10&status=503"}),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 
+// -v says what the server's limiter was read as: the bucket fitted to our answers when
+// slow start ends, here near the shop's 50/s and burst 10 (its clock is not ours: within
+// a tenth, and the burst within one).
+TEST_F(Politeness, VerboseLogsTheFittedLimiter) {
+  const auto run = scrape(url_lines(first_host, "fit", 200, "rate=50&burst=10&status=429"), {"-v"});
+  const auto why = diagnose(run, host_stats(first_host));
+  ASSERT_EQ(run.process.exit_code, 0) << why;
+  const std::string& err = run.process.err;
+  const auto at = err.find("the server's limiter reads as ");
+  ASSERT_NE(at, std::string::npos) << why;
+  double slowest = 0, fastest = 0, burst = -1;
+  ASSERT_EQ(
+      std::sscanf(err.c_str() + at, "the server's limiter reads as %lf-%lf requests/s, burst %lf",
+                  &slowest, &fastest, &burst),
+      3)
+      << err.substr(at, 120);
+  EXPECT_LE(slowest, fastest);
+  EXPECT_GE(slowest, 0.9 * 50) << err.substr(at, 120);
+  EXPECT_LE(fastest, 1.1 * 50) << err.substr(at, 120);
+  EXPECT_NEAR(burst, 10, 1) << err.substr(at, 120);
+}
+
 // A WAF rule: 8 refusals within 10 s ban the client for a minute (the simulation's
 // rule). The adaptive default never trips it: a ban would fail every later URL with 403.
 TEST_F(Politeness, AdaptiveDefaultNeverTripsABan) {
