@@ -61,7 +61,7 @@ double first_rate_where(double lo, double hi, Holds holds) {
 }
 
 // The rates in [from, to] at which a whole burst of `burst` explains the answers: every
-// accepted request's excess at most burst, give or take the timing slack (from the first
+// accepted request's excess at most burst plus the timing slack (from the first
 // such rate up), and every refused one's more than it (up to the last such rate). Empty:
 // nullopt.
 std::optional<bucket_estimate> rates_for_burst(std::span<const sent_request> sorted, double burst,
@@ -83,7 +83,7 @@ std::optional<bucket_estimate> rates_for_burst(std::span<const sent_request> sor
 // accepted ones' at the fastest, so few bursts need trying (more than 64: the answers say
 // too little, no fit). When several explain the answers at different rates, the widest
 // range wins: the timing slack lets a burst one too large explain them over a sliver of
-// rates a few percent low (nginx's 10 read as 11 at 38.6/s once in ten runs).
+// rates a few percent low (nginx's 10 read as 11 at 38.6/s once in ten runs, with 2 ms).
 std::optional<bucket_estimate> fit_whole_burst(std::span<const sent_request> sorted, double from,
                                                double to) {
   const burst_range at_from = bursts_explaining(sorted, from);

@@ -35,9 +35,8 @@ struct bucket_estimate {
 // Refused requests leave the bucket as it was, as nginx's do. But first, the rates a
 // whole-number burst explains are found exactly (an accepted request may be 1 ms of
 // timing noise over it; the widest range if several bursts do); if any are, they are the
-// estimate. Work: ~100 halvings per whole
-// burst tried (the first refusals usually leave one or two), or 1 % steps over the range,
-// times the log's length: a few hundred thousand steps for a 1,024-entry log.
+// estimate. Work: ~100 halvings per whole burst tried (usually one or two), or 1 % steps
+// over the range, times the log's length: a few hundred thousand steps for 1,024 answers.
 std::optional<bucket_estimate> fit_leaky_bucket(std::span<const sent_request> log, double min_rate,
                                                 double max_rate);
 

@@ -327,9 +327,9 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
 }
 
 // The limit a fitted bucket shows. A whole-number burst pins the rate within ~2 %, and the
-// slowest rate explaining the answers is at or just under the limit (9 nginx runs: 0.982
-// to 0.9995 of 40/s): pacing there is never refused. Otherwise the range is ~6 % wide
-// around the limit and its middle is the estimate.
+// slowest rate explaining the answers is at or just under the limit (nginx at 40/s:
+// 39.7-39.9/s, the timing slack keeping it under): pacing there is not refused. Otherwise
+// the range is ~5 % wide around the limit and its middle is the estimate.
 double host_controller::fitted_limit(const bucket_estimate& fit) const noexcept {
   return fit.whole_burst ? fit.slowest : fit.rate();
 }

@@ -58,7 +58,9 @@ struct adaptive_tuning {
   // is the middle of those that explain every answer, within a few percent of the limit
   // on nginx, so the cut is small.
   double fitted_exit_decrease = 0.98;
-  // ... and when a whole-number burst pinned it to within ~2 % (its slowest rate).
+  // ... and when a whole-number burst pinned it to within ~2 % (its slowest rate). Not 1:
+  // a limiter with no burst leaves no room for jitter (the simulation's burst-0 case was
+  // refused 2.1 % at 1).
   double whole_burst_exit_decrease = 0.995;
   std::size_t fit_log_capacity = 1024;  // answers kept for the fit; more: no fit
   // A host that pauses us on a refusal makes every probe beyond the rate found cost a
