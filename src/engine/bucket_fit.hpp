@@ -17,7 +17,7 @@ struct sent_request {
 
 struct bucket_estimate {
   double slowest = 0;  // requests/s: the slowest bucket that explains every answer
-  double fastest = 0;  // ... and the fastest, of the first run of rates that do
+  double fastest = 0;  // ... and the fastest, of the range found (bucket_fit's comment)
   double burst = 0;    // the least excess the slowest one lets through
   // Limiters count whole requests (nginx's `burst=10`, a token bucket of 11): when a
   // whole-number burst explains the answers, only the rates that allow it are kept (on

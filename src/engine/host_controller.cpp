@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <string>
-#include <utility>
 
 namespace pricescrape::engine {
 
@@ -194,8 +193,7 @@ host_change host_controller::finished(time_point now, const attempt_outcome& out
   if (outcome.limits.retry_after && is_refusal(outcome.status))
     pause(now, *outcome.limits.retry_after, "Retry-After", change);
   apply_quota(now, outcome.limits, change);
-  if (settings_.mode == politeness_mode::adaptive) adapt_to(now, outcome);
-  change.fitted = std::exchange(new_fit_, std::nullopt);
+  if (settings_.mode == politeness_mode::adaptive) adapt_to(now, outcome, change);
   // Reported (for -v and the counter) when the pace is cut, first set, or has grown by
   // a tenth since last reported: CUBIC moves it a little on every answer.
   const double now_rate = rate();
@@ -245,10 +243,11 @@ void host_controller::apply_quota(time_point now, const rate_limit_info& limits,
   quota_until_ = now + *limits.reset;
 }
 
-void host_controller::adapt_to(time_point now, const attempt_outcome& outcome) {
+void host_controller::adapt_to(time_point now, const attempt_outcome& outcome,
+                               host_change& change) {
   log_for_fit(now, outcome);
   if (is_refused(outcome)) {
-    on_refusal(now, outcome);
+    on_refusal(now, outcome, change);
   } else if (is_overload(outcome)) {
     on_overload(now, outcome);
   } else if (outcome.status > 0) {
@@ -285,7 +284,8 @@ std::optional<bucket_estimate> host_controller::fitted_bucket() const {
 // the limit high) adds seconds of answers at a known pace, which pin it closer still. A
 // fit replaces CUBIC's cut; without one (another kind of limiter, a limit that changed)
 // the cut applies.
-void host_controller::on_refusal(time_point now, const attempt_outcome& outcome) {
+void host_controller::on_refusal(time_point now, const attempt_outcome& outcome,
+                                 host_change& change) {
   // A request sent before the last cut was paced by the old rate: its refusal is news
   // already acted on (TCP reacts once per window for the same reason).
   if (now - outcome.latency <= last_cut_ || outcome.earlier_refusals >= 2) return;
@@ -297,7 +297,7 @@ void host_controller::on_refusal(time_point now, const attempt_outcome& outcome)
     return;
   }
   const auto fit = fitted_bucket();
-  new_fit_ = fit;
+  change.fitted = fit;
   double found = fit ? fitted_limit(*fit) : limit_found(now);
   // CUBIC's fast convergence (RFC 9438 4.7): refused again at or below the rate
   // remembered last time, the limit is lower than that; settle lower.
@@ -429,9 +429,9 @@ void host_controller::on_success(time_point now) {
   if (rate_slow_start_) {
     // Doubling with time, not per success: a host first found at 1/s would otherwise
     // take seconds to climb back. Only while the pace is used (a host with few URLs
-    // left does not inflate it).
-    // The first period (mostly the first refusal's pause) climbs at full speed from a floor
-    // known to be low; later growth, nearer the limit, is slower (tuning's comment).
+    // left does not inflate it). The first period (mostly the first refusal's pause)
+    // climbs at full speed from a floor known to be low; later growth, nearer the limit,
+    // is slower (late_slow_start_speed says why).
     const double dt = std::min(1.0, seconds_f(now - last_rate_growth_).count());
     const bool late = last_rate_growth_ - paced_since_ >= settings_.tuning.slow_start_doubling;
     last_rate_growth_ = now;

@@ -205,8 +205,8 @@ class host_controller {
   host_stats stats() const;
 
  private:
-  void adapt_to(time_point now, const attempt_outcome& outcome);
-  void on_refusal(time_point now, const attempt_outcome& outcome);
+  void adapt_to(time_point now, const attempt_outcome& outcome, host_change& change);
+  void on_refusal(time_point now, const attempt_outcome& outcome, host_change& change);
   void start_paced(time_point now);
   double limit_found(time_point now);
   void on_success(time_point now);
@@ -255,7 +255,6 @@ class host_controller {
   // Every answered request until fit_log_capacity (then freed), to fit the server's bucket.
   std::vector<sent_request> fit_log_;
   bool fit_log_overflow_ = false;
-  std::optional<bucket_estimate> new_fit_;  // fitted by the last answer, for host_change
   int burst_credit_ = 0;  // sends without pacing when a pause ends (a drained bucket)
   time_point last_overload_{};
   bool slow_start_ = true;  // in-flight limit doubling per 100 ms until trouble

@@ -355,6 +355,21 @@ class gradient2 : public alternative {
 
 const time_point t0 = time_point{} + 1000h;
 
+// One request sent to `server` at `now` and answered at once, a refusal carrying the
+// server's Retry-After: for tests that step a controller by hand.
+struct answered {
+  int status = 0;
+  host_change change;
+};
+
+answered send_and_answer(host_controller& ctl, server_state& server, time_point now) {
+  ctl.sent(now);
+  attempt_outcome o;
+  o.status = server.arrive(now, t0).first;
+  if (o.status != 200) o.limits.retry_after = server.model.retry_after;
+  return {o.status, ctl.finished(now, o)};
+}
+
 struct setup {
   const char* name;
   server_model model;
@@ -521,14 +536,7 @@ TEST(HostSimulation, AfterTheFitThePauseEndsWithTheBurstBarOne) {
   server.model.retry_after = 1s;
   host_controller ctl(host_settings{}, t0, 1);
   time_point now = t0;
-  auto send = [&] {
-    ctl.sent(now);
-    attempt_outcome o;
-    o.status = server.arrive(now, t0).first;
-    if (o.status != 200) o.limits.retry_after = server.model.retry_after;
-    ctl.finished(now, o);
-    return o.status;
-  };
+  auto send = [&] { return send_and_answer(ctl, server, now).status; };
   for (int guard = 0; ctl.stats().pauses < 2 && guard < 10000; ++guard) {
     const decision d = ctl.ask(now);
     if (d.what == decision::action::send) {
@@ -589,11 +597,7 @@ TEST(HostSimulation, ALaterRefusalRefitsTheBucketToEveryAnswer) {
       now = d.until;
       continue;
     }
-    ctl.sent(now);
-    attempt_outcome o;
-    o.status = server.arrive(now, t0).first;
-    if (o.status != 200) o.limits.retry_after = server.model.retry_after;
-    const host_change change = ctl.finished(now, o);
+    const host_change change = send_and_answer(ctl, server, now).change;
     if (change.fitted) fits.push_back(*change.fitted);
   }
   ASSERT_EQ(ctl.stats().pauses, 3u);
